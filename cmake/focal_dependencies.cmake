@@ -1,0 +1,40 @@
+# Locates every dependency. LibTorch: a user's own (Torch_DIR / CMAKE_PREFIX_PATH) wins; otherwise the
+# torch wheel that scripts/install.sh put in the project's virtual environment (.venv).
+find_package(Torch QUIET)
+if(NOT Torch_FOUND)
+  set(_focal_python "${CMAKE_SOURCE_DIR}/.venv/bin/python")
+  if(DEFINED ENV{FOCAL_PYTHON})
+    set(_focal_python "$ENV{FOCAL_PYTHON}")
+  endif()
+  if(EXISTS "${_focal_python}")
+    execute_process(
+      COMMAND "${_focal_python}" -c "import torch.utils; print(torch.utils.cmake_prefix_path)"
+      OUTPUT_VARIABLE _focal_torch_prefix OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE _rc)
+    if(_rc EQUAL 0)
+      list(APPEND CMAKE_PREFIX_PATH "${_focal_torch_prefix}")
+    endif()
+  endif()
+  find_package(Torch REQUIRED)
+endif()
+message(STATUS "LibTorch ${Torch_VERSION}: ${TORCH_INSTALL_PREFIX}")
+if(TARGET torch_cuda OR TORCH_CUDA_LIBRARIES)
+  set(FOCAL_WITH_CUDA ON)
+endif()
+
+find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs)
+find_package(yaml-cpp REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(Threads REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(TURBOJPEG REQUIRED IMPORTED_TARGET libturbojpeg)
+pkg_check_modules(LIBPNG REQUIRED IMPORTED_TARGET libpng)
+if(FOCAL_BUILD_TESTS)
+  find_package(Catch2 REQUIRED)
+endif()
+
+# One interface target carrying LibTorch's libraries and flags, so that every library links the same way.
+add_library(focal_torch INTERFACE)
+target_link_libraries(focal_torch INTERFACE ${TORCH_LIBRARIES})
+target_include_directories(focal_torch SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})
+separate_arguments(_focal_torch_flags UNIX_COMMAND "${TORCH_CXX_FLAGS}")
+target_compile_options(focal_torch INTERFACE ${_focal_torch_flags})
