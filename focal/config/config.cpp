@@ -170,15 +170,7 @@ void Config::merge_mapping(const YAML::Node& mapping, const std::string& prefix,
         assign(path, value, where);
       }
     } else {
-      std::string message = where + ": unknown config key '" + path + "'";
-      std::string best;
-      size_t best_distance = 4;
-      for (const auto& [known, unused] : entries_) {
-        size_t distance = edit_distance(known, path);
-        if (distance < best_distance) best_distance = distance, best = known;
-      }
-      if (!best.empty()) message += " (did you mean '" + best + "'?)";
-      throw ConfigError(message);
+      throw unknown_key(where, path);
     }
   }
 }
@@ -238,7 +230,7 @@ void Config::set(const std::string& dotted_key, const std::string& yaml_value) {
   }
   auto it = entries_.find(dotted_key);
   if (it == entries_.end() && !in_open_section(dotted_key)) {
-    throw ConfigError(where + ": unknown config key '" + dotted_key + "'");
+    throw unknown_key(where, dotted_key);
   }
   const bool wants_string = it != entries_.end() && !it->second.free_form && it->second.kind == ValueKind::String;
 
@@ -297,7 +289,20 @@ const ConfigEntry& Config::entry(const std::string& dotted_key) const {
   auto it = entries_.find(dotted_key);
   if (it != entries_.end()) return it->second;
   if (sections_.count(dotted_key)) throw ConfigError("'" + dotted_key + "' is a section of the config, not a key");
-  throw ConfigError("unknown config key '" + dotted_key + "'");
+  throw unknown_key("", dotted_key);
+}
+
+ConfigError Config::unknown_key(const std::string& where, const std::string& path) const {
+  std::string message = (where.empty() ? "" : where + ": ") + "unknown config key '" + path + "'";
+  // The nearest known key, for typos.
+  std::string best;
+  size_t best_distance = 4;
+  for (const auto& [known, unused] : entries_) {
+    size_t distance = edit_distance(known, path);
+    if (distance < best_distance) best_distance = distance, best = known;
+  }
+  if (!best.empty()) message += " (did you mean '" + best + "'?)";
+  return ConfigError(message);
 }
 
 template <class T>

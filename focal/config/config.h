@@ -74,6 +74,8 @@ class Config {
   void assign(const std::string& path, const YAML::Node& node, const std::string& where);
   const ConfigEntry& entry(const std::string& dotted_key) const;
   bool in_open_section(const std::string& path) const;
+  // The error for a key absent from the schema, with the nearest known key as a hint.
+  ConfigError unknown_key(const std::string& where, const std::string& path) const;
 
   // Sections and keys in declaration order (dump follows it).
   std::vector<std::string> order_;
