@@ -67,7 +67,9 @@ std::optional<double> extract<double>(const ConfigValue& value) {
 template <>
 std::optional<std::vector<double>> extract<std::vector<double>>(const ConfigValue& value) {
   if (const auto* held = std::get_if<std::vector<double>>(&value)) return *held;
-  if (const auto* held = std::get_if<std::vector<int64_t>>(&value)) return std::vector<double>(held->begin(), held->end());
+  if (const auto* held = std::get_if<std::vector<int64_t>>(&value)) {
+    return std::vector<double>(held->begin(), held->end());
+  }
   return std::nullopt;
 }
 

@@ -41,6 +41,13 @@ ConfigValue read_json_value(const YAML::Node& node, ValueKind kind, bool nullabl
   return convert_for_entry(node, entry, key, path);
 }
 
+using V = const ConfigValue&;
+int64_t integer(V v) { return std::get<int64_t>(v); }
+double real(V v) { return std::get<double>(v); }
+bool boolean(V v) { return std::get<bool>(v); }
+const std::string& text(V v) { return std::get<std::string>(v); }
+const std::vector<int64_t>& integers(V v) { return std::get<std::vector<int64_t>>(v); }
+
 struct JsonField {
   ValueKind kind;
   bool nullable;
@@ -51,39 +58,38 @@ struct JsonField {
 const std::map<std::string, JsonField>& json_fields() {
   using O = FocalTransformerOptions;
   static const std::map<std::string, JsonField> fields = {
-      {"img_size", {ValueKind::Int, false, [](O& o, const ConfigValue& v) { o.img_size(std::get<int64_t>(v)); }}},
-      {"patch_size", {ValueKind::Int, false, [](O& o, const ConfigValue& v) { o.patch_size(std::get<int64_t>(v)); }}},
-      {"in_chans", {ValueKind::Int, false, [](O& o, const ConfigValue& v) { o.in_chans(std::get<int64_t>(v)); }}},
-      {"num_classes", {ValueKind::Int, false, [](O& o, const ConfigValue& v) { o.num_classes(std::get<int64_t>(v)); }}},
-      {"embed_dim", {ValueKind::Int, false, [](O& o, const ConfigValue& v) { o.embed_dim(std::get<int64_t>(v)); }}},
-      {"depths", {ValueKind::IntList, false, [](O& o, const ConfigValue& v) { o.depths(std::get<std::vector<int64_t>>(v)); }}},
-      {"num_heads", {ValueKind::IntList, false, [](O& o, const ConfigValue& v) { o.num_heads(std::get<std::vector<int64_t>>(v)); }}},
-      {"window_size", {ValueKind::Int, false, [](O& o, const ConfigValue& v) { o.window_size(std::get<int64_t>(v)); }}},
-      {"mlp_ratio", {ValueKind::Float, false, [](O& o, const ConfigValue& v) { o.mlp_ratio(std::get<double>(v)); }}},
-      {"qkv_bias", {ValueKind::Bool, false, [](O& o, const ConfigValue& v) { o.qkv_bias(std::get<bool>(v)); }}},
-      {"qk_scale", {ValueKind::Float, true, [](O& o, const ConfigValue& v) {
+      {"img_size", {ValueKind::Int, false, [](O& o, V v) { o.img_size(integer(v)); }}},
+      {"patch_size", {ValueKind::Int, false, [](O& o, V v) { o.patch_size(integer(v)); }}},
+      {"in_chans", {ValueKind::Int, false, [](O& o, V v) { o.in_chans(integer(v)); }}},
+      {"num_classes", {ValueKind::Int, false, [](O& o, V v) { o.num_classes(integer(v)); }}},
+      {"embed_dim", {ValueKind::Int, false, [](O& o, V v) { o.embed_dim(integer(v)); }}},
+      {"depths", {ValueKind::IntList, false, [](O& o, V v) { o.depths(integers(v)); }}},
+      {"num_heads", {ValueKind::IntList, false, [](O& o, V v) { o.num_heads(integers(v)); }}},
+      {"window_size", {ValueKind::Int, false, [](O& o, V v) { o.window_size(integer(v)); }}},
+      {"mlp_ratio", {ValueKind::Float, false, [](O& o, V v) { o.mlp_ratio(real(v)); }}},
+      {"qkv_bias", {ValueKind::Bool, false, [](O& o, V v) { o.qkv_bias(boolean(v)); }}},
+      {"qk_scale", {ValueKind::Float, true, [](O& o, V v) {
                       // null (None) keeps head_dim ** -0.5
-                      o.qk_scale(std::holds_alternative<double>(v) ? std::optional<double>(std::get<double>(v))
-                                                                   : std::nullopt);
+                      o.qk_scale(std::holds_alternative<double>(v) ? std::optional<double>(real(v)) : std::nullopt);
                     }}},
-      {"drop_rate", {ValueKind::Float, false, [](O& o, const ConfigValue& v) { o.drop_rate(std::get<double>(v)); }}},
-      {"attn_drop_rate", {ValueKind::Float, false, [](O& o, const ConfigValue& v) { o.attn_drop_rate(std::get<double>(v)); }}},
-      {"drop_path_rate", {ValueKind::Float, false, [](O& o, const ConfigValue& v) { o.drop_path_rate(std::get<double>(v)); }}},
-      {"ape", {ValueKind::Bool, false, [](O& o, const ConfigValue& v) { o.ape(std::get<bool>(v)); }}},
-      {"patch_norm", {ValueKind::Bool, false, [](O& o, const ConfigValue& v) { o.patch_norm(std::get<bool>(v)); }}},
-      {"use_checkpoint", {ValueKind::Bool, false, [](O& o, const ConfigValue& v) { o.use_checkpoint(std::get<bool>(v)); }}},
-      {"use_shift", {ValueKind::Bool, false, [](O& o, const ConfigValue& v) { o.use_shift(std::get<bool>(v)); }}},
-      {"focal_stages", {ValueKind::IntList, false, [](O& o, const ConfigValue& v) { o.focal_stages(std::get<std::vector<int64_t>>(v)); }}},
-      {"focal_levels", {ValueKind::IntList, false, [](O& o, const ConfigValue& v) { o.focal_levels(std::get<std::vector<int64_t>>(v)); }}},
-      {"focal_windows", {ValueKind::IntList, false, [](O& o, const ConfigValue& v) { o.focal_windows(std::get<std::vector<int64_t>>(v)); }}},
-      {"focal_pool", {ValueKind::String, false, [](O& o, const ConfigValue& v) { o.focal_pool(std::get<std::string>(v)); }}},
-      {"expand_stages", {ValueKind::IntList, false, [](O& o, const ConfigValue& v) { o.expand_stages(std::get<std::vector<int64_t>>(v)); }}},
-      {"expand_sizes", {ValueKind::IntList, false, [](O& o, const ConfigValue& v) { o.expand_sizes(std::get<std::vector<int64_t>>(v)); }}},
-      {"expand_layer", {ValueKind::String, false, [](O& o, const ConfigValue& v) { o.expand_layer(std::get<std::string>(v)); }}},
-      {"use_conv_embed", {ValueKind::Bool, false, [](O& o, const ConfigValue& v) { o.use_conv_embed(std::get<bool>(v)); }}},
-      {"use_layerscale", {ValueKind::Bool, false, [](O& o, const ConfigValue& v) { o.use_layerscale(std::get<bool>(v)); }}},
-      {"layerscale_value", {ValueKind::Float, false, [](O& o, const ConfigValue& v) { o.layerscale_value(std::get<double>(v)); }}},
-      {"use_pre_norm", {ValueKind::Bool, false, [](O& o, const ConfigValue& v) { o.use_pre_norm(std::get<bool>(v)); }}},
+      {"drop_rate", {ValueKind::Float, false, [](O& o, V v) { o.drop_rate(real(v)); }}},
+      {"attn_drop_rate", {ValueKind::Float, false, [](O& o, V v) { o.attn_drop_rate(real(v)); }}},
+      {"drop_path_rate", {ValueKind::Float, false, [](O& o, V v) { o.drop_path_rate(real(v)); }}},
+      {"ape", {ValueKind::Bool, false, [](O& o, V v) { o.ape(boolean(v)); }}},
+      {"patch_norm", {ValueKind::Bool, false, [](O& o, V v) { o.patch_norm(boolean(v)); }}},
+      {"use_checkpoint", {ValueKind::Bool, false, [](O& o, V v) { o.use_checkpoint(boolean(v)); }}},
+      {"use_shift", {ValueKind::Bool, false, [](O& o, V v) { o.use_shift(boolean(v)); }}},
+      {"focal_stages", {ValueKind::IntList, false, [](O& o, V v) { o.focal_stages(integers(v)); }}},
+      {"focal_levels", {ValueKind::IntList, false, [](O& o, V v) { o.focal_levels(integers(v)); }}},
+      {"focal_windows", {ValueKind::IntList, false, [](O& o, V v) { o.focal_windows(integers(v)); }}},
+      {"focal_pool", {ValueKind::String, false, [](O& o, V v) { o.focal_pool(text(v)); }}},
+      {"expand_stages", {ValueKind::IntList, false, [](O& o, V v) { o.expand_stages(integers(v)); }}},
+      {"expand_sizes", {ValueKind::IntList, false, [](O& o, V v) { o.expand_sizes(integers(v)); }}},
+      {"expand_layer", {ValueKind::String, false, [](O& o, V v) { o.expand_layer(text(v)); }}},
+      {"use_conv_embed", {ValueKind::Bool, false, [](O& o, V v) { o.use_conv_embed(boolean(v)); }}},
+      {"use_layerscale", {ValueKind::Bool, false, [](O& o, V v) { o.use_layerscale(boolean(v)); }}},
+      {"layerscale_value", {ValueKind::Float, false, [](O& o, V v) { o.layerscale_value(real(v)); }}},
+      {"use_pre_norm", {ValueKind::Bool, false, [](O& o, V v) { o.use_pre_norm(boolean(v)); }}},
   };
   return fields;
 }
