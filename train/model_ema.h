@@ -1,0 +1,34 @@
+#pragma once
+// Exponential moving average of a model's weights (timm ModelEmaV2 semantics, as the original uses
+// timm.utils.ModelEma): after every optimizer step, each floating-point parameter and buffer of the EMA copy
+// becomes decay * ema + (1 - decay) * model; integer buffers are copied. The EMA copy is a second instance of
+// the same architecture, evaluated alongside the model.
+#include <torch/nn/module.h>
+
+#include <memory>
+
+namespace focal::train {
+
+class ModelEma {
+ public:
+  // `ema_module` must have the same parameters and buffers (names and shapes) as the model it tracks;
+  // it is put in eval mode and excluded from autograd.
+  ModelEma(std::shared_ptr<torch::nn::Module> ema_module, double decay);
+
+  // Copies the model's weights into the EMA (its start, and after loading pretrained weights).
+  void set(const torch::nn::Module& model);
+  void update(const torch::nn::Module& model);
+
+  double decay() const { return decay_; }
+  torch::nn::Module& module() { return *ema_; }
+  std::shared_ptr<torch::nn::Module> module_ptr() const { return ema_; }
+
+ private:
+  template <class Fn>
+  void for_each_pair(const torch::nn::Module& model, Fn fn);
+
+  std::shared_ptr<torch::nn::Module> ema_;
+  double decay_;
+};
+
+}  // namespace focal::train

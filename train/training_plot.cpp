@@ -1,0 +1,157 @@
+#include "train/training_plot.h"
+
+#include "train/atomic_file.h"
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+
+namespace focal::train {
+
+namespace {
+
+struct Series {
+  std::string label;
+  cv::Scalar color;
+  std::vector<double> x, y;
+};
+
+std::string tick_text(double v) {
+  char buf[32];
+  double a = std::fabs(v);
+  if (a != 0 && (a < 1e-2 || a >= 1e4)) {
+    std::snprintf(buf, sizeof(buf), "%.1e", v);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.3g", v);
+  }
+  return buf;
+}
+
+// Draws one panel into `canvas` (a view of the full image).
+void draw_panel(cv::Mat canvas, const std::string& title, const std::string& y_label,
+                const std::vector<Series>& series) {
+  const int w = canvas.cols, h = canvas.rows;
+  const int left = 70, right = 15, top = 30, bottom = 45;
+  const cv::Rect plot(left, top, w - left - right, h - top - bottom);
+  const auto font = cv::FONT_HERSHEY_SIMPLEX;
+  const cv::Scalar black(0, 0, 0), grid(225, 225, 225);
+
+  double x0 = 1e300, x1 = -1e300, y0 = 1e300, y1 = -1e300;
+  for (const auto& s : series) {
+    for (size_t i = 0; i < s.x.size(); ++i) {
+      if (!std::isfinite(s.y[i])) continue;
+      x0 = std::min(x0, s.x[i]);
+      x1 = std::max(x1, s.x[i]);
+      y0 = std::min(y0, s.y[i]);
+      y1 = std::max(y1, s.y[i]);
+    }
+  }
+  if (x0 > x1) {  // nothing finite to show
+    x0 = 0, x1 = 1, y0 = 0, y1 = 1;
+  }
+  if (x1 - x0 < 1e-12) x0 -= 0.5, x1 += 0.5;
+  if (y1 - y0 < 1e-12 * std::max(1.0, std::fabs(y1))) {
+    double pad = std::max(std::fabs(y1) * 0.05, 1e-12);
+    y0 -= pad, y1 += pad;
+  } else {
+    double pad = (y1 - y0) * 0.05;
+    y0 -= pad, y1 += pad;
+  }
+  auto px = [&](double x) { return plot.x + (x - x0) / (x1 - x0) * plot.width; };
+  auto py = [&](double y) { return plot.y + plot.height - (y - y0) / (y1 - y0) * plot.height; };
+
+  const int ticks = 5;
+  for (int i = 0; i <= ticks; ++i) {
+    double fy = y0 + (y1 - y0) * i / ticks;
+    int yy = static_cast<int>(std::lround(py(fy)));
+    cv::line(canvas, {plot.x, yy}, {plot.x + plot.width, yy}, grid, 1);
+    cv::line(canvas, {plot.x - 4, yy}, {plot.x, yy}, black, 1);
+    auto text = tick_text(fy);
+    int base = 0;
+    auto size = cv::getTextSize(text, font, 0.38, 1, &base);
+    cv::putText(canvas, text, {plot.x - 6 - size.width, yy + size.height / 2}, font, 0.38, black, 1, cv::LINE_AA);
+
+    double fx = x0 + (x1 - x0) * i / ticks;
+    int xx = static_cast<int>(std::lround(px(fx)));
+    cv::line(canvas, {xx, plot.y + plot.height}, {xx, plot.y + plot.height + 4}, black, 1);
+    text = tick_text(fx);
+    size = cv::getTextSize(text, font, 0.38, 1, &base);
+    cv::putText(canvas, text, {xx - size.width / 2, plot.y + plot.height + 8 + size.height}, font, 0.38, black, 1,
+                cv::LINE_AA);
+  }
+  cv::rectangle(canvas, plot, black, 1);
+
+  for (const auto& s : series) {
+    std::vector<cv::Point> pts;
+    for (size_t i = 0; i < s.x.size(); ++i) {
+      if (!std::isfinite(s.y[i])) continue;
+      pts.emplace_back(static_cast<int>(std::lround(px(s.x[i]))), static_cast<int>(std::lround(py(s.y[i]))));
+    }
+    if (pts.size() > 1) cv::polylines(canvas, pts, false, s.color, 2, cv::LINE_AA);
+    for (const auto& p : pts) cv::circle(canvas, p, 2, s.color, cv::FILLED, cv::LINE_AA);
+  }
+
+  int base = 0;
+  auto tsize = cv::getTextSize(title, font, 0.55, 1, &base);
+  cv::putText(canvas, title, {(w - tsize.width) / 2, 20}, font, 0.55, black, 1, cv::LINE_AA);
+  auto xsize = cv::getTextSize("epoch", font, 0.45, 1, &base);
+  cv::putText(canvas, "epoch", {plot.x + (plot.width - xsize.width) / 2, h - 8}, font, 0.45, black, 1, cv::LINE_AA);
+  // The y label is drawn horizontally above the axis: OpenCV has no rotated text.
+  cv::putText(canvas, y_label, {4, 20}, font, 0.4, black, 1, cv::LINE_AA);
+
+  // Legend in the top-right corner of the plot area.
+  int ly = plot.y + 14;
+  for (const auto& s : series) {
+    bool any = std::any_of(s.y.begin(), s.y.end(), [](double v) { return std::isfinite(v); });
+    if (!any) continue;
+    auto size = cv::getTextSize(s.label, font, 0.4, 1, &base);
+    int lx = plot.x + plot.width - size.width - 34;
+    cv::rectangle(canvas, {lx - 4, ly - size.height - 3}, {plot.x + plot.width - 4, ly + 4}, cv::Scalar(255, 255, 255),
+                  cv::FILLED);
+    cv::line(canvas, {lx, ly - size.height / 2}, {lx + 20, ly - size.height / 2}, s.color, 2, cv::LINE_AA);
+    cv::putText(canvas, s.label, {lx + 26, ly}, font, 0.4, black, 1, cv::LINE_AA);
+    ly += size.height + 8;
+  }
+}
+
+Series make_series(const std::vector<EpochRecord>& records, const std::string& label, cv::Scalar color,
+                   double EpochRecord::*field) {
+  Series s{label, color, {}, {}};
+  for (const auto& r : records) {
+    s.x.push_back(static_cast<double>(r.epoch));
+    s.y.push_back(r.*field);
+  }
+  return s;
+}
+
+}  // namespace
+
+void plot_training_curves(const std::vector<EpochRecord>& records, const std::filesystem::path& path,
+                          const PlotOptions& options) {
+  if (records.empty()) throw std::invalid_argument("plot_training_curves: no epochs to plot");
+  const int pw = options.panel_width, ph = options.panel_height;
+  cv::Mat image(ph, pw * 3, CV_8UC3, cv::Scalar(255, 255, 255));
+  // Colours are BGR.
+  const cv::Scalar blue(200, 90, 30), orange(20, 130, 240), green(60, 160, 40), red(40, 40, 200);
+  draw_panel(image(cv::Rect(0, 0, pw, ph)), "Loss", "loss",
+             {make_series(records, "train", blue, &EpochRecord::train_loss),
+              make_series(records, "val", orange, &EpochRecord::val_loss),
+              make_series(records, "val (EMA)", green, &EpochRecord::ema_val_loss)});
+  draw_panel(image(cv::Rect(pw, 0, pw, ph)), "Learning rate", "lr",
+             {make_series(records, "lr", red, &EpochRecord::lr)});
+  draw_panel(image(cv::Rect(2 * pw, 0, pw, ph)), "Top-1 accuracy", "%",
+             {make_series(records, "val", orange, &EpochRecord::val_acc1),
+              make_series(records, "val (EMA)", green, &EpochRecord::ema_val_acc1)});
+  auto tmp = temporary_sibling(path);
+  tmp += ".png";  // imwrite picks the encoder from the extension
+  if (!cv::imwrite(tmp.string(), image)) throw std::runtime_error(path.string() + ": the plot could not be written");
+  replace_file(tmp, path);
+}
+
+}  // namespace focal::train
