@@ -25,6 +25,6 @@ int run_command(const std::string& command);
 // SKIP, so the test returns early after a WARN; the reason is always printed.
 #define FOCAL_SKIP(reason)                \
   do {                                    \
-    WARN("skipped: " << (reason));        \
+    WARN("skipped: " << reason);          \
     return;                               \
   } while (0)

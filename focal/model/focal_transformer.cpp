@@ -1,0 +1,155 @@
+#include "focal/model/focal_transformer.h"
+
+#include "focal/model/weight_init.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <numeric>
+
+namespace focal {
+
+FocalTransformerImpl::FocalTransformerImpl(FocalTransformerOptions options) : options_(std::move(options)) {
+  reset();
+}
+
+void FocalTransformerImpl::reset() {
+  const auto& o = options_;
+  const int64_t stages = static_cast<int64_t>(o.depths().size());
+  TORCH_CHECK(stages > 0, "Focal Transformer: depths is empty");
+  for (const auto* list : {&o.num_heads(), &o.focal_levels(), &o.focal_windows(), &o.expand_sizes()}) {
+    TORCH_CHECK(static_cast<int64_t>(list->size()) >= stages,
+                "Focal Transformer: num_heads, focal_levels, focal_windows and expand_sizes need one entry per "
+                "stage (",
+                stages, " stages)");
+  }
+  num_features_ = o.embed_dim() << (stages - 1);
+
+  patch_embed = register_module("patch_embed", PatchEmbed(PatchEmbedOptions(o.in_chans(), o.embed_dim())
+                                                              .patch_size(o.patch_size())
+                                                              .use_conv_embed(o.use_conv_embed())
+                                                              .is_stem(true)
+                                                              .use_norm(o.patch_norm())
+                                                              // the original passes use_pre_norm to the
+                                                              // downsampling embeddings only
+                                                              .use_pre_norm(false)));
+  const int64_t resolution = o.img_size() / o.patch_size();
+  if (o.ape()) {
+    absolute_pos_embed = register_parameter(
+        "absolute_pos_embed", trunc_normal_(torch::empty({1, resolution * resolution, o.embed_dim()}), 0.02));
+  }
+
+  // Stochastic depth grows linearly over all blocks, as torch.linspace(0, rate, sum(depths)).
+  const int64_t blocks = std::accumulate(o.depths().begin(), o.depths().end(), int64_t{0});
+  auto rates = torch::linspace(0.0, o.drop_path_rate(), blocks, torch::kFloat64);
+  layers = register_module("layers", torch::nn::ModuleList());
+  int64_t first = 0;
+  for (int64_t i = 0; i < stages; ++i) {
+    std::vector<double> drop_path(o.depths()[i]);
+    for (int64_t j = 0; j < o.depths()[i]; ++j) {
+      drop_path[j] = static_cast<double>(rates[first + j].item<float>());  // float32, as the original's .item()
+    }
+    first += o.depths()[i];
+    const bool focal = std::find(o.focal_stages().begin(), o.focal_stages().end(), i) != o.focal_stages().end();
+    layers->push_back(FocalLayer(FocalLayerOptions(o.embed_dim() << i, o.depths()[i], o.num_heads()[i],
+                                                   resolution >> i, resolution >> i)
+                                     .window_size(o.window_size())
+                                     .expand_size(o.expand_sizes()[i])
+                                     .expand_layer(o.expand_layer())
+                                     .mlp_ratio(o.mlp_ratio())
+                                     .qkv_bias(o.qkv_bias())
+                                     .qk_scale(o.qk_scale())
+                                     .drop(o.drop_rate())
+                                     .attn_drop(o.attn_drop_rate())
+                                     .drop_path(drop_path)
+                                     .pool_method(focal ? o.focal_pool() : "none")
+                                     .focal_level(o.focal_levels()[i])
+                                     .focal_window(o.focal_windows()[i])
+                                     .use_conv_embed(o.use_conv_embed())
+                                     .use_shift(o.use_shift())
+                                     .use_pre_norm(o.use_pre_norm())
+                                     .downsample(i + 1 < stages)
+                                     .use_checkpoint(o.use_checkpoint())
+                                     .use_layerscale(o.use_layerscale())
+                                     .layerscale_value(o.layerscale_value())));
+  }
+  norm = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({num_features_})));
+  if (o.num_classes() > 0) head = register_module("head", torch::nn::Linear(num_features_, o.num_classes()));
+  init_weights();
+}
+
+void FocalTransformerImpl::init_weights() {
+  // The original's _init_weights, applied to every module: Linear weights trunc_normal(.02) and zero bias
+  // (the fc pooling layers included), LayerNorm weight 1 and bias 0; convolutions keep their default.
+  torch::NoGradGuard no_grad;
+  for (auto& module : modules(/*include_self=*/false)) {
+    if (auto* linear = module->as<torch::nn::LinearImpl>()) {
+      trunc_normal_(linear->weight, 0.02);
+      if (linear->bias.defined()) linear->bias.zero_();
+    } else if (auto* layer_norm = module->as<torch::nn::LayerNormImpl>()) {
+      layer_norm->weight.fill_(1.0);
+      layer_norm->bias.zero_();
+    }
+  }
+}
+
+void FocalTransformerImpl::reset_classifier(int64_t num_classes) {
+  options_.num_classes(num_classes);
+  if (num_classes <= 0) {
+    head = nullptr;
+    unregister_module("head");
+    return;
+  }
+  auto fresh = torch::nn::Linear(num_features_, num_classes);
+  {
+    torch::NoGradGuard no_grad;
+    trunc_normal_(fresh->weight, 0.02);
+    fresh->bias.zero_();
+  }
+  auto device = norm->weight.device();
+  fresh->to(device);
+  if (head) unregister_module("head");
+  head = register_module("head", fresh);
+}
+
+void FocalTransformerImpl::set_grad_checkpointing(bool enable) {
+  options_.use_checkpoint(enable);
+  for (const auto& layer : *layers) layer->as<FocalLayerImpl>()->set_grad_checkpointing(enable);
+}
+
+FocalFeatures FocalTransformerImpl::forward_all(const torch::Tensor& images, bool with_stages) {
+  TORCH_CHECK(images.dim() == 4 && images.size(1) == options_.in_chans(), "Focal Transformer expects (B, ",
+              options_.in_chans(), ", H, W) images, got ", images.sizes());
+  FocalFeatures features;
+  TokenMap x = patch_embed->forward(images);  // (B, L0, C0)
+  if (with_stages) features.patch_embed = x.tokens;
+  if (absolute_pos_embed.defined()) {
+    TORCH_CHECK(absolute_pos_embed.size(1) == x.tokens.size(1), "absolute position embedding has ",
+                absolute_pos_embed.size(1), " positions, the input gives ", x.tokens.size(1));
+    x.tokens = x.tokens + absolute_pos_embed;  // (B, L0, C0)
+  }
+  x.tokens = torch::dropout(x.tokens, options_.drop_rate(), is_training());  // (B, L0, C0)
+  for (const auto& module : *layers) {
+    StageOutput stage = module->as<FocalLayerImpl>()->forward(x);
+    if (with_stages) {
+      const auto& t = stage.blocks.tokens;
+      features.stages.push_back(stage.downsampled.tokens);  // (B, L_i, C_i)
+      features.stage_maps.push_back(
+          t.transpose(1, 2).reshape({t.size(0), t.size(2), stage.blocks.height, stage.blocks.width}));
+    }
+    x = stage.downsampled;
+  }
+  features.pooled = norm->forward(x.tokens).mean(1);  // (B, num_features)
+  return features;
+}
+
+torch::Tensor FocalTransformerImpl::forward_features(torch::Tensor images) {
+  return forward_all(images, false).pooled;  // (B, num_features)
+}
+
+torch::Tensor FocalTransformerImpl::forward(torch::Tensor images) {
+  auto pooled = forward_features(images);          // (B, num_features)
+  return head ? head->forward(pooled) : pooled;    // (B, num_classes)
+}
+
+}  // namespace focal
