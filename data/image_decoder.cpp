@@ -36,6 +36,16 @@ Image cmyk_to_rgb(const uint8_t* cmyk, int64_t height, int64_t width) {
   return out;
 }
 
+// TurboJPEG 2.1 reports success for a header cut short (a warning), leaving the outputs unset: check them.
+void read_jpeg_header(tjhandle tj, const uint8_t* data, size_t size, int* w, int* h, int* subsamp, int* colorspace) {
+  if (tjDecompressHeader3(tj, data, static_cast<unsigned long>(size), w, h, subsamp, colorspace) != 0) {
+    throw DecodeError(std::string("JPEG header: ") + tjGetErrorStr2(tj));
+  }
+  if (*w <= 0 || *h <= 0 || *subsamp < 0 || *colorspace < 0) {
+    throw DecodeError(std::string("JPEG header: incomplete (") + tjGetErrorStr2(tj) + ")");
+  }
+}
+
 Image decode_with_opencv(const uint8_t* data, size_t size, int64_t channels) {
   cv::Mat encoded(1, static_cast<int>(size), CV_8UC1, const_cast<uint8_t*>(data));
   // Pillow ignores EXIF orientation on open; so does this.
@@ -84,10 +94,8 @@ ImageInfo ImageDecoder::probe(const uint8_t* data, size_t size) {
   ImageInfo info;
   info.format = sniff_format(data, size);
   if (info.format == ImageFormat::kJpeg) {
-    int w = 0, h = 0, subsamp = 0, colorspace = 0;
-    if (tjDecompressHeader3(handle(tj_), data, static_cast<unsigned long>(size), &w, &h, &subsamp, &colorspace) != 0) {
-      throw DecodeError(std::string("JPEG header: ") + tjGetErrorStr2(handle(tj_)));
-    }
+    int w = 0, h = 0, subsamp = -1, colorspace = -1;
+    read_jpeg_header(handle(tj_), data, size, &w, &h, &subsamp, &colorspace);
     info.width = w;
     info.height = h;
   } else if (info.format == ImageFormat::kPng) {
@@ -117,10 +125,8 @@ Image ImageDecoder::decode_jpeg(const uint8_t* data, size_t size, int64_t channe
   }
   tjhandle tj = handle(tj_);
   const auto jpeg_size = static_cast<unsigned long>(size);
-  int w = 0, h = 0, subsamp = 0, colorspace = 0;
-  if (tjDecompressHeader3(tj, data, jpeg_size, &w, &h, &subsamp, &colorspace) != 0) {
-    throw DecodeError(std::string("JPEG header: ") + tjGetErrorStr2(tj));
-  }
+  int w = 0, h = 0, subsamp = -1, colorspace = -1;
+  read_jpeg_header(tj, data, size, &w, &h, &subsamp, &colorspace);
   const tjscalingfactor factor{1, static_cast<int>(scale_denom)};
   const int sw = TJSCALED(w, factor);
   const int sh = TJSCALED(h, factor);

@@ -1,0 +1,117 @@
+// Decoding against Pillow's Image.open(...).convert("RGB"): JPEG (colour, grayscale, CMYK), PNG variants,
+// and the errors for corrupt or truncated files.
+#include "data/file_io.h"
+#include "data/image_decoder.h"
+#include "tests/data/data_test_util.h"
+#include "tests/support/test_env.h"
+
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+using namespace focal;
+using namespace focal::data;
+namespace fs = std::filesystem;
+
+namespace {
+
+int max_abs_diff(const Image& img, const std::vector<uint8_t>& ref) {
+  REQUIRE(ref.size() == static_cast<size_t>(img.num_bytes()));
+  int d = 0;
+  for (size_t k = 0; k < ref.size(); ++k) d = std::max(d, std::abs(int(ref[k]) - int(img.data()[k])));
+  return d;
+}
+
+Image decode_file(const fs::path& p, int64_t channels) {
+  const std::string bytes = read_file(p);
+  ImageDecoder decoder;
+  return decoder.decode(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), channels);
+}
+
+}  // namespace
+
+TEST_CASE("decoding matches Pillow for JPEG, grayscale, CMYK and PNG variants", "[python][decode]") {
+  const auto files = test::bench_jpegs(600);
+  if (files.empty()) FOCAL_SKIP("bench JPEGs not found");
+  const auto py = test::reference_python("PIL, numpy");
+  if (!py) FOCAL_SKIP("Python with Pillow not found");
+  const fs::path dir = test::temp_dir("decode_ref");
+  // Variants are made from a real photograph by Pillow; each reference is Pillow's convert("RGB") / ("L").
+  test::run_python(*py, dir, R"(
+import numpy as np
+from PIL import Image
+d = r')" + dir.string() + R"('
+src = Image.open(r')" + files[250].string() + R"(').convert('RGB').crop((10, 20, 301, 250))
+src.save(d + '/rgb.jpg', quality=90)
+src.save(d + '/rgb444.jpg', quality=95, subsampling=0)
+src.convert('L').save(d + '/gray.jpg', quality=90)
+src.convert('CMYK').save(d + '/cmyk.jpg', quality=92)
+src.save(d + '/rgb.png')
+rgba = src.copy(); rgba.putalpha(Image.linear_gradient('L').resize(src.size)); rgba.save(d + '/rgba.png')
+src.convert('L').save(d + '/gray.png')
+src.quantize(64).save(d + '/palette.png')
+src.convert('LA').save(d + '/la.png')
+src.save(d + '/rgb.bmp')
+for name in ['rgb.jpg', 'rgb444.jpg', 'gray.jpg', 'cmyk.jpg', 'rgb.png', 'rgba.png', 'gray.png', 'palette.png', 'la.png', 'rgb.bmp']:
+    im = Image.open(d + '/' + name)
+    np.asarray(im.convert('RGB')).tofile(d + '/' + name + '.rgb')
+    np.asarray(im.convert('RGB').convert('L')).tofile(d + '/' + name + '.l')
+)");
+  for (const std::string name : {"rgb.jpg", "rgb444.jpg", "gray.jpg", "cmyk.jpg", "rgb.png", "rgba.png", "gray.png",
+                                 "palette.png", "la.png", "rgb.bmp"}) {
+    INFO(name);
+    const Image rgb = decode_file(dir / name, 3);
+    CHECK(rgb.width() == 291);
+    CHECK(rgb.height() == 230);
+    CHECK(max_abs_diff(rgb, test::read_bytes(dir / (name + ".rgb"))) == 0);
+    const Image gray = decode_file(dir / name, 1);
+    CHECK(gray.channels() == 1);
+    CHECK(max_abs_diff(gray, test::read_bytes(dir / (name + ".l"))) == 0);
+  }
+  // The bench photographs themselves, decoded by both libjpeg-turbo builds.
+  std::ostringstream list;
+  for (size_t i = 0; i < files.size(); i += 100) list << "r'" << files[i].string() << "',";
+  test::run_python(*py, dir, "import numpy as np\nfrom PIL import Image\nfor i, f in enumerate([" + list.str() +
+                                 "]):\n    np.asarray(Image.open(f).convert('RGB')).tofile(r'" + dir.string() +
+                                 "/bench_%d.rgb' % i)\n");
+  for (size_t i = 0, k = 0; i < files.size(); i += 100, ++k) {
+    INFO(files[i]);
+    CHECK(max_abs_diff(decode_file(files[i], 3), test::read_bytes(dir / ("bench_" + std::to_string(k) + ".rgb"))) == 0);
+  }
+}
+
+TEST_CASE("header probing reads the size without decoding", "[decode]") {
+  const auto files = test::bench_jpegs(1);
+  if (files.empty()) FOCAL_SKIP("bench JPEGs not found");
+  const std::string bytes = read_file(files[0]);
+  ImageDecoder decoder;
+  const auto info = decoder.probe(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  const Image img = decode_file(files[0], 3);
+  CHECK(info.format == ImageFormat::kJpeg);
+  CHECK(info.width == img.width());
+  CHECK(info.height == img.height());
+  // Reduced DCT scales give ceil(size / denom) pixels.
+  for (int64_t denom : {2, 4, 8}) {
+    const Image small = decoder.decode(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), 3, denom);
+    CHECK(small.width() == (img.width() + denom - 1) / denom);
+    CHECK(small.height() == (img.height() + denom - 1) / denom);
+  }
+}
+
+TEST_CASE("corrupt, truncated and empty files raise DecodeError", "[decode]") {
+  ImageDecoder decoder;
+  auto decode = [&](const std::string& bytes) {
+    return decoder.decode(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), 3);
+  };
+  CHECK_THROWS_AS(decode(""), DecodeError);
+  CHECK_THROWS_AS(decode("this is not an image at all, just some text"), DecodeError);
+  std::string fake_jpeg = "\xFF\xD8\xFF\xE0 garbage garbage garbage";
+  CHECK_THROWS_AS(decode(fake_jpeg), DecodeError);
+  std::string fake_png = std::string("\x89PNG\r\n\x1a\n", 8) + "garbage";
+  CHECK_THROWS_AS(decode(fake_png), DecodeError);
+  const auto files = test::bench_jpegs(1);
+  if (files.empty()) FOCAL_SKIP("bench JPEGs not found");
+  const std::string bytes = read_file(files[0]);
+  CHECK_THROWS_AS(decode(bytes.substr(0, bytes.size() / 2)), DecodeError);
+  CHECK_NOTHROW(decode(bytes));
+}
