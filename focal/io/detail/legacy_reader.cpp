@@ -101,8 +101,12 @@ c10::IValue read_torch_legacy_or_pickle(std::string_view file, const ReadOptions
   const PersistentLoad no_persistent_ids;
   NodeId first = run_pickle(file, pos, "pickle 1 (magic number)", arena, no_persistent_ids, options);
   const Node& magic = arena.at(first);
-  if (magic.kind != Kind::BigInt && magic.kind != Kind::Int) return to_ivalue(arena, first, options.max_nesting());
-  if (magic.kind != Kind::BigInt || magic.text != kMagic) throw FormatError("invalid torch.save magic number");
+  if (magic.kind != Kind::BigInt || magic.text != kMagic) {
+    // A legacy file whose magic number is damaged still has data after its first pickle; a plain pickle ends.
+    const bool number = magic.kind == Kind::BigInt || magic.kind == Kind::Int;
+    if (number && pos < file.size()) throw FormatError("invalid torch.save magic number (corrupt file?)");
+    return to_ivalue(arena, first, options.max_nesting());
+  }
 
   NodeId version = run_pickle(file, pos, "pickle 2 (protocol version)", arena, no_persistent_ids, options);
   if (expect(arena, version, Kind::Int, "protocol version").integer != kProtocolVersion) {

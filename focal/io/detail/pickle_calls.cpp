@@ -134,6 +134,21 @@ std::optional<c10::ScalarType> dtype_argument(const PickleArena& arena, const st
   return static_cast<c10::ScalarType>(d.integer);
 }
 
+// Gives a new instance the contents of a dict or list (a copy, charged to the arena's budget).
+void fill_from(PickleArena& arena, NodeId object, NodeId contents) {
+  const Node& source = arena.at(contents);
+  Node& target = arena.at(object);
+  const bool dict = source.kind == Kind::Dict;
+  if (!dict && source.kind != Kind::List) return;
+  if (target.kind == Kind::Object) {
+    target.fill = dict ? ObjectFill::Dict : ObjectFill::List;
+  } else if (target.kind != source.kind) {
+    return;
+  }
+  arena.charge(source.items.size());
+  target.items = source.items;
+}
+
 NodeId apply(PickleArena& arena, NodeId callable, NodeId args_id, const ReadOptions& options, int depth) {
   const Node& fn = arena.at(callable);
   if (fn.kind != Kind::Global) return placeholder(arena, "<result of calling a non-class value>");
@@ -171,10 +186,12 @@ NodeId apply(PickleArena& arena, NodeId callable, NodeId args_id, const ReadOpti
   }
   if (name == "builtins.complex") return make_complex(arena, args);
   if (name == "torch.device") return device_text(arena, args);
-  // copyreg._reconstructor(cls, base, state) and copyreg.__newobj__(cls, *args) create an instance of cls.
+  // copyreg.__newobj__(cls, *args) and copyreg._reconstructor(cls, base, base_value) create an instance of cls;
+  // protocols 0 and 1 pass a dict or list subclass's contents as base_value.
   if (name == "copyreg._reconstructor" || name == "copyreg.__newobj__") {
-    NodeId cls = args.empty() ? callable : args[0];
-    return new_instance(arena, cls, arena.add_items(Kind::Tuple, {}));
+    NodeId object = new_instance(arena, args.empty() ? callable : args[0], arena.add_items(Kind::Tuple, {}));
+    if (name == "copyreg._reconstructor" && args.size() >= 3) fill_from(arena, object, args[2]);
+    return object;
   }
   return placeholder(arena, name);
 }
