@@ -1,7 +1,10 @@
 #include "data/affine.h"
 
+#include <immintrin.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 
 namespace focal::data {
@@ -127,6 +130,204 @@ Image affine_nearest(const Image& src, const AffineMatrix& a, Image out) {
   return out;
 }
 
+// Helpers below pass __m256d by value between AVX2 functions of this file only (all inlined).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+// AVX2 versions for RGB: the three channels (and one ignored lane) go through the same double-precision
+// operations in the same order as the scalar code, so the results are identical.
+__attribute__((target("avx2"))) inline __m256d load_rgb(const uint8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);  // the fourth byte is the next pixel's (or padding): its lane is ignored
+  return _mm256_cvtepi32_pd(_mm_cvtepu8_epi32(_mm_cvtsi32_si128(v)));
+}
+
+__attribute__((target("avx2"))) inline __m256d cubic4(__m256d v1, __m256d v2, __m256d v3, __m256d v4, __m256d d) {
+  const __m256d two = _mm256_set1_pd(2.0);
+  const __m256d p2 = _mm256_sub_pd(v3, v1);
+  const __m256d p3 = _mm256_sub_pd(_mm256_add_pd(_mm256_mul_pd(two, _mm256_sub_pd(v1, v2)), v3), v4);
+  const __m256d p4 = _mm256_add_pd(_mm256_sub_pd(_mm256_sub_pd(v2, v1), v3), v4);
+  return _mm256_add_pd(v2, _mm256_mul_pd(d, _mm256_add_pd(p2, _mm256_mul_pd(d, _mm256_add_pd(p3, _mm256_mul_pd(d, p4))))));
+}
+
+__attribute__((target("avx2"))) inline __m256d lerp4(__m256d a, __m256d b, __m256d d) {
+  return _mm256_add_pd(a, _mm256_mul_pd(_mm256_sub_pd(b, a), d));
+}
+
+// Clamped (cubic) or plain (bilinear, never out of range) truncation to bytes, three lanes stored.
+__attribute__((target("avx2"))) inline void store_rgb(uint8_t* out, __m256d v) {
+  v = _mm256_min_pd(_mm256_max_pd(v, _mm256_setzero_pd()), _mm256_set1_pd(255.0));
+  const __m128i i = _mm256_cvttpd_epi32(v);
+  out[0] = static_cast<uint8_t>(_mm_cvtsi128_si32(i));
+  out[1] = static_cast<uint8_t>(_mm_extract_epi32(i, 1));
+  out[2] = static_cast<uint8_t>(_mm_extract_epi32(i, 2));
+}
+
+__attribute__((target("avx2"))) void affine_rgb_avx2(const Sampler& s, const AffineMatrix& m, bool cubic_filter,
+                                                      Image& out) {
+  for (int64_t y = 0; y < out.height(); ++y) {
+    uint8_t* o = out.row(y);
+    const double yc = y + 0.5;
+    for (int64_t x = 0; x < out.width(); ++x) {
+      const double xc = x + 0.5;
+      double xin = m[0] * xc + m[1] * yc + m[2];
+      double yin = m[3] * xc + m[4] * yc + m[5];
+      if (xin < 0.0 || xin >= s.w || yin < 0.0 || yin >= s.h) continue;
+      xin -= 0.5;
+      yin -= 0.5;
+      const int xf = floor_int(xin), yf = floor_int(yin);
+      const __m256d dx = _mm256_set1_pd(xin - xf), dy = _mm256_set1_pd(yin - yf);
+      if (cubic_filter) {
+        const int64_t xs[4] = {s.xclip(xf - 1) * 3, s.xclip(xf) * 3, s.xclip(xf + 1) * 3, s.xclip(xf + 2) * 3};
+        auto row = [&](const uint8_t* r) {
+          return cubic4(load_rgb(r + xs[0]), load_rgb(r + xs[1]), load_rgb(r + xs[2]), load_rgb(r + xs[3]), dx);
+        };
+        const __m256d v1 = row(s.im.row(s.yclip(yf - 1)));
+        const __m256d v2 = (yf >= 0 && yf < s.h) ? row(s.im.row(yf)) : v1;
+        const __m256d v3 = (yf + 1 >= 0 && yf + 1 < s.h) ? row(s.im.row(yf + 1)) : v2;
+        const __m256d v4 = (yf + 2 >= 0 && yf + 2 < s.h) ? row(s.im.row(yf + 2)) : v3;
+        store_rgb(o + x * 3, cubic4(v1, v2, v3, v4, dy));
+      } else {
+        const int64_t x0 = s.xclip(xf) * 3, x1 = s.xclip(xf + 1) * 3;
+        const uint8_t* r0 = s.im.row(s.yclip(yf));
+        const __m256d v1 = lerp4(load_rgb(r0 + x0), load_rgb(r0 + x1), dx);
+        __m256d v2 = v1;
+        if (yf + 1 >= 0 && yf + 1 < s.h) {
+          const uint8_t* r1 = s.im.row(yf + 1);
+          v2 = lerp4(load_rgb(r1 + x0), load_rgb(r1 + x1), dx);
+        }
+        store_rgb(o + x * 3, lerp4(v1, v2, dy));
+      }
+    }
+  }
+}
+
+__attribute__((target("avx2"))) void shear_rows_rgb_avx2(const Sampler& s, const AffineMatrix& m, bool cubic_filter,
+                                                          Image& out) {
+  for (int64_t y = 0; y < out.height(); ++y) {
+    uint8_t* o = out.row(y);
+    const uint8_t* r = s.im.row(y);
+    const double yc = y + 0.5;
+    for (int64_t x = 0; x < out.width(); ++x) {
+      double xin = m[0] * (x + 0.5) + m[1] * yc + m[2];
+      if (xin < 0.0 || xin >= s.w) continue;
+      xin -= 0.5;
+      const int xf = floor_int(xin);
+      const __m256d dx = _mm256_set1_pd(xin - xf);
+      if (cubic_filter) {
+        store_rgb(o + x * 3, cubic4(load_rgb(r + s.xclip(xf - 1) * 3), load_rgb(r + s.xclip(xf) * 3),
+                                    load_rgb(r + s.xclip(xf + 1) * 3), load_rgb(r + s.xclip(xf + 2) * 3), dx));
+      } else {
+        store_rgb(o + x * 3, lerp4(load_rgb(r + s.xclip(xf) * 3), load_rgb(r + s.xclip(xf + 1) * 3), dx));
+      }
+    }
+  }
+}
+
+__attribute__((target("avx2"))) void shear_columns_rgb_avx2(const Sampler& s, const AffineMatrix& m,
+                                                             bool cubic_filter, Image& out) {
+  for (int64_t y = 0; y < out.height(); ++y) {
+    uint8_t* o = out.row(y);
+    const double yc = y + 0.5;
+    for (int64_t x = 0; x < out.width(); ++x) {
+      double yin = m[3] * (x + 0.5) + m[4] * yc + m[5];
+      if (yin < 0.0 || yin >= s.h) continue;
+      yin -= 0.5;
+      const int yf = floor_int(yin);
+      const __m256d dy = _mm256_set1_pd(yin - yf);
+      const int64_t i = x * 3;
+      if (cubic_filter) {
+        const uint8_t* r1 = s.im.row(s.yclip(yf - 1));
+        const uint8_t* r2 = (yf >= 0 && yf < s.h) ? s.im.row(yf) : r1;
+        const uint8_t* r3 = (yf + 1 >= 0 && yf + 1 < s.h) ? s.im.row(yf + 1) : r2;
+        const uint8_t* r4 = (yf + 2 >= 0 && yf + 2 < s.h) ? s.im.row(yf + 2) : r3;
+        store_rgb(o + i, cubic4(load_rgb(r1 + i), load_rgb(r2 + i), load_rgb(r3 + i), load_rgb(r4 + i), dy));
+      } else {
+        const uint8_t* r1 = s.im.row(s.yclip(yf));
+        const uint8_t* r2 = (yf + 1 >= 0 && yf + 1 < s.h) ? s.im.row(yf + 1) : r1;
+        store_rgb(o + i, lerp4(load_rgb(r1 + i), load_rgb(r2 + i), dy));
+      }
+    }
+  }
+}
+
+#pragma GCC diagnostic pop
+
+bool cpu_has_avx2() {
+  static const bool has = __builtin_cpu_supports("avx2");
+  return has;
+}
+
+// Rows only move sideways (x' = a x + b y + c, y' = y): per output pixel one interpolation along x.
+Image shear_rows(const Sampler& s, const AffineMatrix& m, bool cubic_filter, Image out) {
+  const int64_t c = s.c;
+  for (int64_t y = 0; y < out.height(); ++y) {
+    uint8_t* o = out.row(y);
+    const uint8_t* r = s.im.row(y);  // yin - 0.5 is exactly y, so the interpolation weight of row y is 1
+    const double yc = y + 0.5;
+    for (int64_t x = 0; x < out.width(); ++x) {
+      double xin = m[0] * (x + 0.5) + m[1] * yc + m[2];
+      if (xin < 0.0 || xin >= s.w) continue;
+      xin -= 0.5;
+      const int xf = floor_int(xin);
+      const double dx = xin - xf;
+      uint8_t* px = o + x * c;
+      if (cubic_filter) {
+        const int64_t x0 = s.xclip(xf - 1), x1 = s.xclip(xf), x2 = s.xclip(xf + 1), x3 = s.xclip(xf + 2);
+        for (int64_t b = 0; b < c; ++b) {
+          px[b] = clamp_cubic(cubic(r[x0 * c + b], r[x1 * c + b], r[x2 * c + b], r[x3 * c + b], dx));
+        }
+      } else {
+        const int64_t x0 = s.xclip(xf), x1 = s.xclip(xf + 1);
+        for (int64_t b = 0; b < c; ++b) {
+          const int a0 = r[x0 * c + b], a1 = r[x1 * c + b];
+          // Pillow's vertical lerp has weight 0 here and returns this value unchanged.
+          px[b] = static_cast<uint8_t>(a0 + (a1 - a0) * dx);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// Columns only move up or down (x' = x, y' = d x + e y + f): one interpolation along y per pixel.
+Image shear_columns(const Sampler& s, const AffineMatrix& m, bool cubic_filter, Image out) {
+  const int64_t c = s.c;
+  for (int64_t y = 0; y < out.height(); ++y) {
+    uint8_t* o = out.row(y);
+    const double yc = y + 0.5;
+    for (int64_t x = 0; x < out.width(); ++x) {
+      double yin = m[3] * (x + 0.5) + m[4] * yc + m[5];
+      if (yin < 0.0 || yin >= s.h) continue;
+      yin -= 0.5;
+      const int yf = floor_int(yin);
+      const double dy = yin - yf;
+      uint8_t* px = o + x * c;
+      if (cubic_filter) {
+        // Rows outside the image repeat the previous one, as in Pillow.
+        const uint8_t* r1 = s.im.row(s.yclip(yf - 1));
+        const uint8_t* r2 = (yf >= 0 && yf < s.h) ? s.im.row(yf) : r1;
+        const uint8_t* r3 = (yf + 1 >= 0 && yf + 1 < s.h) ? s.im.row(yf + 1) : r2;
+        const uint8_t* r4 = (yf + 2 >= 0 && yf + 2 < s.h) ? s.im.row(yf + 2) : r3;
+        for (int64_t b = 0; b < c; ++b) {
+          const int64_t i = x * c + b;
+          px[b] = clamp_cubic(cubic(r1[i], r2[i], r3[i], r4[i], dy));
+        }
+      } else {
+        const uint8_t* r1 = s.im.row(s.yclip(yf));
+        const uint8_t* r2 = (yf + 1 >= 0 && yf + 1 < s.h) ? s.im.row(yf + 1) : nullptr;
+        for (int64_t b = 0; b < c; ++b) {
+          const int64_t i = x * c + b;
+          const double v1 = r1[i];
+          const double v2 = r2 != nullptr ? static_cast<double>(r2[i]) : v1;
+          px[b] = static_cast<uint8_t>(v1 + (v2 - v1) * dy);
+        }
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Image affine_transform(const Image& src, const AffineMatrix& m, Interpolation interpolation,
@@ -134,9 +335,9 @@ Image affine_transform(const Image& src, const AffineMatrix& m, Interpolation in
   if (fill.empty()) throw std::invalid_argument("affine_transform: empty fill colour");
   const int64_t c = src.channels();
   Image out(src.height(), src.width(), c);
-  for (int64_t i = 0; i < out.height() * out.width(); ++i) {
-    for (int64_t b = 0; b < c; ++b) out.data()[i * c + b] = fill[std::min<size_t>(b, fill.size() - 1)];
-  }
+  uint8_t colour[4];
+  for (int64_t b = 0; b < c; ++b) colour[b] = fill[std::min<size_t>(static_cast<size_t>(b), fill.size() - 1)];
+  for (int64_t i = 0; i < out.height() * out.width(); ++i) std::memcpy(out.data() + i * c, colour, static_cast<size_t>(c));
   if (interpolation == Interpolation::kNearest) return affine_nearest(src, m, std::move(out));
   if (interpolation != Interpolation::kBilinear && interpolation != Interpolation::kBicubic) {
     throw std::invalid_argument("affine_transform: only nearest, bilinear and bicubic are supported, not " +
@@ -144,6 +345,22 @@ Image affine_transform(const Image& src, const AffineMatrix& m, Interpolation in
   }
   const Sampler s{src, src.width(), src.height(), c};
   const bool cubic_filter = interpolation == Interpolation::kBicubic;
+  // Shears and translations along one axis keep the other coordinate on pixel centres: there Pillow's
+  // interpolation weights are exactly (0, 1, 0, 0) and the result reduces to a 1-D interpolation.
+  const bool rows_only = m[3] == 0 && m[4] == 1 && m[5] == 0;
+  const bool columns_only = m[0] == 1 && m[1] == 0 && m[2] == 0;
+  if (c == 3 && cpu_has_avx2()) {
+    if (rows_only) {
+      shear_rows_rgb_avx2(s, m, cubic_filter, out);
+    } else if (columns_only) {
+      shear_columns_rgb_avx2(s, m, cubic_filter, out);
+    } else {
+      affine_rgb_avx2(s, m, cubic_filter, out);
+    }
+    return out;
+  }
+  if (rows_only) return shear_rows(s, m, cubic_filter, std::move(out));
+  if (columns_only) return shear_columns(s, m, cubic_filter, std::move(out));
   for (int64_t y = 0; y < out.height(); ++y) {
     uint8_t* o = out.row(y);
     const double yc = y + 0.5;

@@ -119,6 +119,19 @@ Image ImageDecoder::decode(const uint8_t* data, size_t size, int64_t channels, i
   return decode_with_opencv(data, size, channels);
 }
 
+DecodedWindow ImageDecoder::decode_window(const uint8_t* data, size_t size, int64_t channels, int64_t scale_denom,
+                                          const Rect& region) {
+  if (channels != 1 && channels != 3) throw std::invalid_argument("ImageDecoder: channels must be 1 or 3");
+  if (sniff_format(data, size) == ImageFormat::kJpeg) {
+    return decode_jpeg_window(data, size, channels, scale_denom, region);
+  }
+  DecodedWindow w;
+  w.image = decode(data, size, channels);
+  w.full_width = w.image.width();
+  w.full_height = w.image.height();
+  return w;
+}
+
 Image ImageDecoder::decode_jpeg(const uint8_t* data, size_t size, int64_t channels, int64_t scale_denom) {
   if (scale_denom != 1 && scale_denom != 2 && scale_denom != 4 && scale_denom != 8) {
     throw std::invalid_argument("ImageDecoder: JPEG scale must be 1/1, 1/2, 1/4 or 1/8");

@@ -4,6 +4,7 @@
 // follows Pillow's `Image.open(f).convert("RGB" | "L")`, which torchvision's ImageFolder applies:
 // grayscale is replicated, CMYK uses Pillow's inverted (Adobe) convention, alpha is dropped (not composited).
 #include "data/image.h"
+#include "data/jpeg_region.h"
 
 #include <cstdint>
 #include <stdexcept>
@@ -43,6 +44,10 @@ class ImageDecoder {
   // JPEG decoded with the IDCT scaled by 1/scale_denom (1, 2, 4 or 8): ceil(width / denom) pixels wide.
   // Other formats ignore the scale.
   Image decode(const uint8_t* data, size_t size, int64_t channels, int64_t scale_denom);
+  // The part of the image covering `region` (coordinates of the image scaled by 1/scale_denom). JPEG
+  // decodes only that part (decode_jpeg_window); other formats decode everything and ignore the scale.
+  DecodedWindow decode_window(const uint8_t* data, size_t size, int64_t channels, int64_t scale_denom,
+                              const Rect& region);
 
  private:
   Image decode_jpeg(const uint8_t* data, size_t size, int64_t channels, int64_t scale_denom);

@@ -130,25 +130,40 @@ void blend_into(const Image& degenerate, Image& img, double factor) {
   }
 }
 
-void adjust_brightness(Image& img, double factor) {
-  Image black(img.height(), img.width(), img.channels());
-  std::memset(black.data(), 0, static_cast<size_t>(black.num_bytes()));
-  blend_into(black, img, factor);
+namespace {
+
+// Image.blend of a constant degenerate value: a function of the pixel value alone, so a table.
+Lut blend_constant_lut(int degenerate, double factor) {
+  Image d(1, 256, 1), v(1, 256, 1);
+  for (int i = 0; i < 256; ++i) {
+    d.data()[i] = static_cast<uint8_t>(degenerate);
+    v.data()[i] = static_cast<uint8_t>(i);
+  }
+  blend_into(d, v, factor);
+  Lut lut;
+  std::memcpy(lut.data(), v.data(), 256);
+  return lut;
 }
 
+}  // namespace
+
+void adjust_brightness(Image& img, double factor) { apply_lut(img, blend_constant_lut(0, factor)); }
+
 void adjust_contrast(Image& img, double factor) {
-  const Image gray = img.channels() == 1 ? img.clone() : rgb_to_gray(img);
-  const auto h = histogram(gray, 0);
-  double sum = 0.0;
-  int64_t count = 0;
-  for (int i = 0; i < 256; ++i) {
-    sum += static_cast<double>(i) * static_cast<double>(h[i]);
-    count += h[i];
+  std::array<int64_t, 256> h{};
+  const int64_t n = img.height() * img.width();
+  const uint8_t* p = img.data();
+  if (img.channels() == 1) {
+    for (int64_t i = 0; i < n; ++i) ++h[p[i]];
+  } else {
+    for (int64_t i = 0; i < n; ++i) {
+      ++h[(p[i * 3] * 19595u + p[i * 3 + 1] * 38470u + p[i * 3 + 2] * 7471u + 0x8000u) >> 16];
+    }
   }
-  const int mean = count > 0 ? static_cast<int>(sum / static_cast<double>(count) + 0.5) : 0;
-  Image degenerate(img.height(), img.width(), img.channels());
-  std::memset(degenerate.data(), mean, static_cast<size_t>(degenerate.num_bytes()));
-  blend_into(degenerate, img, factor);
+  double sum = 0.0;
+  for (int i = 0; i < 256; ++i) sum += static_cast<double>(i) * static_cast<double>(h[i]);
+  const int mean = n > 0 ? static_cast<int>(sum / static_cast<double>(n) + 0.5) : 0;
+  apply_lut(img, blend_constant_lut(mean, factor));
 }
 
 void adjust_color(Image& img, double factor) {

@@ -79,19 +79,33 @@ Image TrainTransform::random_resized_crop(const RawSample& sample, Rng& rng, Ima
   const Rect crop = sample_random_resized_crop(rng, info.width, info.height, options_.crop());
   const Interpolation interp =
       interpolation_.has_value() ? *interpolation_ : (rng.uniform() < 0.5 ? Interpolation::kBilinear : Interpolation::kBicubic);
-  int64_t denom = 1;
-  if (decoded.empty()) {
-    if (options_.dct_scaling() && info.format == ImageFormat::kJpeg) denom = dct_scale_for_crop(crop, size, size);
-    decoded = decoder.decode(reinterpret_cast<const uint8_t*>(sample.bytes.data()), sample.bytes.size(), channels, denom);
+  if (!decoded.empty()) return resize(decoded.view(crop), size, size, interp);
+  const int64_t denom =
+      options_.dct_scaling() && info.format == ImageFormat::kJpeg ? dct_scale_for_crop(crop, size, size) : 1;
+  const auto* bytes = reinterpret_cast<const uint8_t*>(sample.bytes.data());
+  if (denom == 1) {
+    const DecodedWindow w = decoder.decode_window(bytes, sample.bytes.size(), channels, 1, crop);
+    return resize(w.image.view(Rect{crop.x - w.x, crop.y - w.y, crop.width, crop.height}), size, size, interp);
   }
-  if (denom == 1) return resize(decoded.view(crop), size, size, interp);
-  // The reduced image covers the original at 1/denom; map the crop box onto it.
+  // At 1/denom the crop box becomes fractional; decode the pixels around it (a couple of rows of margin for
+  // the filter) and resize with Pillow's box semantics.
+  const auto scaled = [denom](int64_t v) { return (v + denom - 1) / denom; };
+  const int64_t sw = scaled(info.width), sh = scaled(info.height);
+  Rect region;
+  region.x = crop.x / denom;
+  region.y = std::max<int64_t>(0, crop.y / denom - 2);
+  region.width = std::min(sw, scaled(crop.x + crop.width)) - region.x;
+  region.height = std::min(sh, scaled(crop.y + crop.height) + 2) - region.y;
+  const DecodedWindow w = decoder.decode_window(bytes, sample.bytes.size(), channels, denom, region);
   const auto d = static_cast<float>(denom);
-  ResampleBox box{static_cast<float>(crop.x) / d, static_cast<float>(crop.y) / d,
-                  static_cast<float>(crop.x + crop.width) / d, static_cast<float>(crop.y + crop.height) / d};
-  box.x1 = std::min(box.x1, static_cast<float>(decoded.width()));
-  box.y1 = std::min(box.y1, static_cast<float>(decoded.height()));
-  return resize(decoded.view(), size, size, interp, box);
+  ResampleBox box{static_cast<float>(crop.x) / d - static_cast<float>(w.x), static_cast<float>(crop.y) / d - static_cast<float>(w.y),
+                  static_cast<float>(crop.x + crop.width) / d - static_cast<float>(w.x),
+                  static_cast<float>(crop.y + crop.height) / d - static_cast<float>(w.y)};
+  box.x0 = std::max(box.x0, 0.f);
+  box.y0 = std::max(box.y0, 0.f);
+  box.x1 = std::min(box.x1, static_cast<float>(w.image.width()));
+  box.y1 = std::min(box.y1, static_cast<float>(w.image.height()));
+  return resize(w.image.view(), size, size, interp, box);
 }
 
 void TrainTransform::operator()(const RawSample& sample, Rng& rng, ImageDecoder& decoder, float* out) const {

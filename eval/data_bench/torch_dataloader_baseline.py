@@ -14,11 +14,24 @@ import resource
 import time
 
 import torch
+import timm.data.auto_augment as timm_aa
 from timm.data import create_transform
 from torchvision import datasets
 from torchvision import transforms as T
 
 MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+
+
+def _posterize(img, bits_to_keep, **_):
+    # Pillow >= 12 rejects 0 bits, which timm's PosterizeIncreasing reaches at magnitude 10; earlier
+    # Pillow (and focal's pipeline) return black, as the bit mask implies.
+    if bits_to_keep <= 0:
+        return img.point([0] * 256 * len(img.getbands()))
+    return timm_aa.posterize(img, bits_to_keep)
+
+
+for _name in ("Posterize", "PosterizeIncreasing", "PosterizeOriginal"):
+    timm_aa.NAME_TO_OP[_name] = _posterize
 
 
 def build(name):

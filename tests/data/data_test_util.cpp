@@ -34,19 +34,23 @@ std::vector<fs::path> bench_jpegs(size_t n) {
   return files;
 }
 
-void run_python(const std::string& python, const fs::path& dir, const std::string& script) {
+std::optional<std::string> python_interpreter() { return reference_python("sys"); }
+
+bool run_python(const std::string& python, const fs::path& dir, const std::string& modules, const std::string& script) {
   const fs::path file = dir / "reference.py";
   {
     std::ofstream f(file);
-    f << script;
+    f << "import sys\ntry:\n    import " << modules << "\nexcept ImportError:\n    sys.exit(77)\n" << script;
   }
   const std::string cmd = "\"" + python + "\" \"" + file.string() + "\" > \"" + (dir / "reference.log").string() + "\" 2>&1";
   const int rc = run_command(cmd);
+  if (rc == 77) return false;
   if (rc != 0) {
     std::ifstream log(dir / "reference.log");
     const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
     FAIL("python reference failed (" << rc << "):\n" << text);
   }
+  return true;
 }
 
 std::vector<float> read_floats(const fs::path& path) {

@@ -14,8 +14,13 @@ std::optional<std::filesystem::path> bench_jpeg_root();
 // The first `n` bench JPEGs in sorted order (empty when the corpus is absent).
 std::vector<std::filesystem::path> bench_jpegs(size_t n);
 
-// Writes `script` to a file in `dir` and runs it with `python`; REQUIREs exit status 0.
-void run_python(const std::string& python, const std::filesystem::path& dir, const std::string& script);
+// The reference interpreter (FOCAL_PYTHON), found without importing anything heavy.
+std::optional<std::string> python_interpreter();
+// Writes `script` to a file in `dir` and runs it with `python` after importing `modules`; returns false
+// when one of them is missing (the caller skips) and REQUIREs success otherwise. Importing inside the
+// script itself avoids paying for a second interpreter start just to probe the modules.
+bool run_python(const std::string& python, const std::filesystem::path& dir, const std::string& modules,
+                const std::string& script);
 
 std::vector<float> read_floats(const std::filesystem::path& path);
 std::vector<uint8_t> read_bytes(const std::filesystem::path& path);

@@ -55,17 +55,17 @@ TEST_CASE("Fashion-MNIST from the Debian package: sizes, balanced labels, pixels
   CHECK(first.image->height() == 28);
   CHECK(first.image->width() == 28);
   CHECK(first.image->channels() == 1);
-  const auto py = test::reference_python("numpy");
-  if (!py) FOCAL_SKIP("Python with numpy not found");
+  const auto py = test::python_interpreter();
+  if (!py) FOCAL_SKIP("no Python interpreter for the reference");
   const fs::path dir = test::temp_dir("fmnist_ref");
-  test::run_python(*py, dir, R"(
+  if (!test::run_python(*py, dir, "numpy", R"(
 import gzip, numpy as np
 d = r')" + kFashionMnist.string() + R"('
 img = np.frombuffer(gzip.open(d + '/t10k-images-idx3-ubyte.gz').read(), np.uint8, offset=16).reshape(-1, 28, 28)
 lab = np.frombuffer(gzip.open(d + '/t10k-labels-idx1-ubyte.gz').read(), np.uint8, offset=8)
 img[:3].tofile(r')" + dir.string() + R"(/img.raw')
 lab[:3].astype(np.int64).tofile(r')" + dir.string() + R"(/lab.raw')
-)");
+)")) FOCAL_SKIP("Python with numpy not found");
   const auto ref = test::read_bytes(dir / "img.raw");
   const auto labels = test::read_bytes(dir / "lab.raw");
   for (int i = 0; i < 3; ++i) {
@@ -80,8 +80,8 @@ lab[:3].astype(np.int64).tofile(r')" + dir.string() + R"(/lab.raw')
 TEST_CASE("image folder order and labels match torchvision's ImageFolder", "[python][datasets]") {
   const auto files = test::bench_jpegs(12);
   if (files.empty()) FOCAL_SKIP("bench JPEGs not found");
-  const auto py = test::reference_python("torchvision");
-  if (!py) FOCAL_SKIP("Python with torchvision not found");
+  const auto py = test::python_interpreter();
+  if (!py) FOCAL_SKIP("no Python interpreter for the reference");
   const fs::path root = test::temp_dir("folder_order");
   // Nested folders, upper-case extensions, names that sort differently by byte, non-image files.
   const std::vector<std::string> names = {"zebra/b.jpg",    "zebra/A.JPG",     "zebra/sub/c.jpeg", "zebra/sub-x/d.jpg",
@@ -90,14 +90,14 @@ TEST_CASE("image folder order and labels match torchvision's ImageFolder", "[pyt
   for (size_t i = 0; i < names.size(); ++i) copy_bench(files[i], root / names[i]);
   const FolderDataset ds(root);
   CHECK(ds.num_classes() == 3);
-  test::run_python(*py, root, R"(
+  if (!test::run_python(*py, root, "torchvision", R"(
 from torchvision.datasets import ImageFolder
 ds = ImageFolder(r')" + root.string() + R"(', loader=lambda p: p)
 with open(r')" + (root / "samples.txt").string() + R"(', 'w') as f:
     f.write(' '.join(ds.classes) + '\n')
     for p, y in ds.samples:
         f.write('%s %d\n' % (p, y))
-)");
+)")) FOCAL_SKIP("Python with torchvision not found");
   std::ifstream in(root / "samples.txt");
   std::string classes_line;
   std::getline(in, classes_line);
@@ -200,11 +200,11 @@ TEST_CASE("folder -> shards -> same samples and labels", "[datasets]") {
 }
 
 TEST_CASE("shards interchange with Python's tarfile in both directions", "[python][datasets]") {
-  const auto py = test::reference_python("tarfile");
-  if (!py) FOCAL_SKIP("Python not found");
+  const auto py = test::python_interpreter();
+  if (!py) FOCAL_SKIP("no Python interpreter for the reference");
   const fs::path dir = test::temp_dir("shards_py");
   fs::create_directories(dir / "py");
-  test::run_python(*py, dir, R"(
+  if (!test::run_python(*py, dir, "tarfile", R"(
 import io, tarfile
 with tarfile.open(r')" + (dir / "py" / "data-000000.tar").string() + R"(', 'w', format=tarfile.GNU_FORMAT) as t:
     for i in range(5):
@@ -212,7 +212,7 @@ with tarfile.open(r')" + (dir / "py" / "data-000000.tar").string() + R"(', 'w', 
         for ext, data in [('jpg', bytes([i]) * (100 + i)), ('cls', str(i % 2).encode())]:
             info = tarfile.TarInfo(key + '.' + ext); info.size = len(data)
             t.addfile(info, io.BytesIO(data))
-)");
+)")) FOCAL_SKIP("Python not found");
   const ShardDataset from_python(dir / "py");
   REQUIRE(from_python.size() == 5);
   for (int64_t i = 0; i < 5; ++i) {
@@ -228,12 +228,12 @@ with tarfile.open(r')" + (dir / "py" / "data-000000.tar").string() + R"(', 'w', 
     w.add("k1.cls", "2");
     w.finish();
   }
-  test::run_python(*py, dir, R"(
+  if (!test::run_python(*py, dir, "tarfile", R"(
 import tarfile
 with tarfile.open(r')" + (dir / "ours.tar").string() + R"(') as t:
     got = [(m.name, t.extractfile(m).read()) for m in t.getmembers()]
 assert got == [('k0.jpg', b'abc'), ('k0.cls', b'7'), ('k1.png', b'z' * 1000), ('k1.cls', b'2')], got
-)");
+)")) FOCAL_SKIP("Python not found");
 }
 
 TEST_CASE("shard epoch order: shuffled shards through a buffer, a permutation per epoch", "[datasets]") {

@@ -2,6 +2,7 @@
 // and the errors for corrupt or truncated files.
 #include "data/file_io.h"
 #include "data/image_decoder.h"
+#include "data/rng.h"
 #include "tests/data/data_test_util.h"
 #include "tests/support/test_env.h"
 
@@ -33,11 +34,11 @@ Image decode_file(const fs::path& p, int64_t channels) {
 TEST_CASE("decoding matches Pillow for JPEG, grayscale, CMYK and PNG variants", "[python][decode]") {
   const auto files = test::bench_jpegs(600);
   if (files.empty()) FOCAL_SKIP("bench JPEGs not found");
-  const auto py = test::reference_python("PIL, numpy");
-  if (!py) FOCAL_SKIP("Python with Pillow not found");
+  const auto py = test::python_interpreter();
+  if (!py) FOCAL_SKIP("no Python interpreter for the reference");
   const fs::path dir = test::temp_dir("decode_ref");
   // Variants are made from a real photograph by Pillow; each reference is Pillow's convert("RGB") / ("L").
-  test::run_python(*py, dir, R"(
+  if (!test::run_python(*py, dir, "PIL, numpy", R"(
 import numpy as np
 from PIL import Image
 d = r')" + dir.string() + R"('
@@ -56,7 +57,7 @@ for name in ['rgb.jpg', 'rgb444.jpg', 'gray.jpg', 'cmyk.jpg', 'rgb.png', 'rgba.p
     im = Image.open(d + '/' + name)
     np.asarray(im.convert('RGB')).tofile(d + '/' + name + '.rgb')
     np.asarray(im.convert('RGB').convert('L')).tofile(d + '/' + name + '.l')
-)");
+)")) FOCAL_SKIP("Python with Pillow not found");
   for (const std::string name : {"rgb.jpg", "rgb444.jpg", "gray.jpg", "cmyk.jpg", "rgb.png", "rgba.png", "gray.png",
                                  "palette.png", "la.png", "rgb.bmp"}) {
     INFO(name);
@@ -68,12 +69,44 @@ for name in ['rgb.jpg', 'rgb444.jpg', 'gray.jpg', 'cmyk.jpg', 'rgb.png', 'rgba.p
     CHECK(gray.channels() == 1);
     CHECK(max_abs_diff(gray, test::read_bytes(dir / (name + ".l"))) == 0);
   }
+  // Partial decoding returns exactly the pixels of the full decode, at every scale, for every sampling.
+  ImageDecoder decoder;
+  focal::data::Rng rng(17);
+  for (const std::string name : {"rgb.jpg", "rgb444.jpg", "gray.jpg", "cmyk.jpg"}) {
+    const std::string bytes = read_file(dir / name);
+    const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
+    for (int64_t denom : {1, 2, 4}) {
+      for (int64_t channels : {3, 1}) {
+        const Image full = decoder.decode(p, bytes.size(), channels, denom);
+        for (int trial = 0; trial < 8; ++trial) {
+          Rect r;
+          r.width = rng.randint(1, full.width());
+          r.height = rng.randint(1, full.height());
+          r.x = rng.randint(0, full.width() - r.width);
+          r.y = rng.randint(0, full.height() - r.height);
+          const DecodedWindow w = decoder.decode_window(p, bytes.size(), channels, denom, r);
+          INFO(name << " 1/" << denom << " " << channels << "ch region " << r.x << "," << r.y << " " << r.width << "x" << r.height);
+          REQUIRE(w.x <= r.x);
+          REQUIRE(w.y <= r.y);
+          REQUIRE(w.x + w.image.width() >= r.x + r.width);
+          REQUIRE(w.y + w.image.height() >= r.y + r.height);
+          CHECK(w.full_width == full.width());
+          bool same = true;
+          for (int64_t y = r.y; y < r.y + r.height && same; ++y) {
+            same = std::equal(full.row(y) + r.x * channels, full.row(y) + (r.x + r.width) * channels,
+                              w.image.row(y - w.y) + (r.x - w.x) * channels);
+          }
+          CHECK(same);
+        }
+      }
+    }
+  }
   // The bench photographs themselves, decoded by both libjpeg-turbo builds.
   std::ostringstream list;
   for (size_t i = 0; i < files.size(); i += 100) list << "r'" << files[i].string() << "',";
-  test::run_python(*py, dir, "import numpy as np\nfrom PIL import Image\nfor i, f in enumerate([" + list.str() +
+  if (!test::run_python(*py, dir, "PIL, numpy", "import numpy as np\nfrom PIL import Image\nfor i, f in enumerate([" + list.str() +
                                  "]):\n    np.asarray(Image.open(f).convert('RGB')).tofile(r'" + dir.string() +
-                                 "/bench_%d.rgb' % i)\n");
+                                 "/bench_%d.rgb' % i)\n")) FOCAL_SKIP("Python with Pillow not found");
   for (size_t i = 0, k = 0; i < files.size(); i += 100, ++k) {
     INFO(files[i]);
     CHECK(max_abs_diff(decode_file(files[i], 3), test::read_bytes(dir / ("bench_" + std::to_string(k) + ".rgb"))) == 0);
@@ -112,6 +145,12 @@ TEST_CASE("corrupt, truncated and empty files raise DecodeError", "[decode]") {
   const auto files = test::bench_jpegs(1);
   if (files.empty()) FOCAL_SKIP("bench JPEGs not found");
   const std::string bytes = read_file(files[0]);
-  CHECK_THROWS_AS(decode(bytes.substr(0, bytes.size() / 2)), DecodeError);
+  const std::string half = bytes.substr(0, bytes.size() / 2);
+  CHECK_THROWS_AS(decode(half), DecodeError);
   CHECK_NOTHROW(decode(bytes));
+  // A window reaching into the missing half fails too.
+  const Image full = decode(bytes);
+  CHECK_THROWS_AS(decoder.decode_window(reinterpret_cast<const uint8_t*>(half.data()), half.size(), 3, 1,
+                                        Rect{0, full.height() - 10, 10, 10}),
+                  DecodeError);
 }

@@ -59,13 +59,13 @@ torch::Tensor run_transform(const SampleTransform& t, const RawSample& s, uint64
 TEST_CASE("eval transform matches Pillow + torchvision Resize/CenterCrop/Normalize", "[python][transforms]") {
   const auto files = test::bench_jpegs(600);
   if (files.empty()) FOCAL_SKIP("bench JPEGs (../shared/bench/imagenet-like-jpeg) not found");
-  const auto py = test::reference_python("torch, torchvision, PIL");
-  if (!py) FOCAL_SKIP("Python with torch, torchvision and Pillow not found");
+  const auto py = test::python_interpreter();
+  if (!py) FOCAL_SKIP("no Python interpreter for the reference");
   // Every 50th photograph: all five sizes of the corpus appear.
   std::vector<fs::path> picked;
   for (size_t i = 0; i < files.size(); i += 50) picked.push_back(files[i]);
   const fs::path dir = test::temp_dir("eval_ref");
-  test::run_python(*py, dir, R"(
+  if (!test::run_python(*py, dir, "torch, torchvision, PIL", R"(
 import numpy as np, torch
 from PIL import Image
 from torchvision import transforms as T
@@ -77,7 +77,7 @@ for i, f in enumerate(files):
     im = Image.open(f).convert('RGB')
     crop(im).numpy().astype(np.float32).tofile(r')" + dir.string() + R"(/crop_%d.raw' % i)
     squash(im).numpy().astype(np.float32).tofile(r')" + dir.string() + R"(/squash_%d.raw' % i)
-)");
+)")) FOCAL_SKIP("Python with torch, torchvision and Pillow not found");
   const EvalTransform crop_t(EvalTransformOptions{});
   const EvalTransform squash_t(EvalTransformOptions().center_crop(false));
   for (size_t i = 0; i < picked.size(); ++i) {
@@ -93,8 +93,8 @@ for i, f in enumerate(files):
 TEST_CASE("random resized crop equals Pillow crop + bicubic resize of the drawn box", "[python][transforms]") {
   const auto files = test::bench_jpegs(600);
   if (files.empty()) FOCAL_SKIP("bench JPEGs not found");
-  const auto py = test::reference_python("PIL, numpy");
-  if (!py) FOCAL_SKIP("Python with Pillow not found");
+  const auto py = test::python_interpreter();
+  if (!py) FOCAL_SKIP("no Python interpreter for the reference");
   std::vector<fs::path> picked;
   for (size_t i = 7; i < files.size(); i += 75) picked.push_back(files[i]);
   const TrainTransform t(TrainTransformOptions().dct_scaling(false));
@@ -110,7 +110,7 @@ TEST_CASE("random resized crop equals Pillow crop + bicubic resize of the drawn 
     ours.push_back(t.random_resized_crop(s, r2, decoder));
     boxes << "(" << box.x << "," << box.y << "," << box.x + box.width << "," << box.y + box.height << "),";
   }
-  test::run_python(*py, dir, R"(
+  if (!test::run_python(*py, dir, "PIL, numpy", R"(
 import numpy as np
 from PIL import Image
 files = )" + py_list(picked) + R"(
@@ -118,7 +118,7 @@ boxes = [)" + boxes.str() + R"(]
 for i, (f, b) in enumerate(zip(files, boxes)):
     im = Image.open(f).convert('RGB').crop(b).resize((224, 224), Image.BICUBIC)
     np.asarray(im).tofile(r')" + dir.string() + R"(/rrc_%d.raw' % i)
-)");
+)")) FOCAL_SKIP("Python with Pillow not found");
   for (size_t i = 0; i < picked.size(); ++i) {
     const auto ref = test::read_bytes(dir / ("rrc_" + std::to_string(i) + ".raw"));
     REQUIRE(ref.size() == static_cast<size_t>(ours[i].num_bytes()));
@@ -295,8 +295,8 @@ TEST_CASE("RandAugment spec parsing and timm's magnitude mapping", "[transforms]
 TEST_CASE("RandAugment operations and ColorJitter match timm / torchvision on Pillow", "[python][transforms]") {
   const auto files = test::bench_jpegs(600);
   if (files.empty()) FOCAL_SKIP("bench JPEGs not found");
-  const auto py = test::reference_python("timm, torchvision, PIL, numpy");
-  if (!py) FOCAL_SKIP("Python with timm, torchvision and Pillow not found");
+  const auto py = test::python_interpreter();
+  if (!py) FOCAL_SKIP("no Python interpreter for the reference");
   // A 200x150 crop of a photograph, handed to both sides as raw pixels.
   const Image photo = test::load_image(files[123]);
   const Image input = Image::from_view(photo.view(Rect{40, 30, 200, 150}));
@@ -353,7 +353,7 @@ TEST_CASE("RandAugment operations and ColorJitter match timm / torchvision on Pi
   for (size_t i = 0; i < cases.size(); ++i) {
     script << "im = src.copy()\nnp.asarray(" << cases[i].python << ").tofile(r'" << (dir / ("op_" + std::to_string(i) + ".raw")).string() << "')\n";
   }
-  test::run_python(*py, dir, script.str());
+  if (!test::run_python(*py, dir, "timm, torchvision, PIL, numpy", script.str())) FOCAL_SKIP("Python with timm, torchvision and Pillow not found");
   for (size_t i = 0; i < cases.size(); ++i) {
     Image img = input.clone();
     cases[i].ours(img);
