@@ -130,10 +130,6 @@ Image affine_nearest(const Image& src, const AffineMatrix& a, Image out) {
   return out;
 }
 
-// Helpers below pass __m256d by value between AVX2 functions of this file only (all inlined).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpsabi"
-
 // AVX2 versions for RGB: the three channels (and one ignored lane) go through the same double-precision
 // operations in the same order as the scalar code, so the results are identical.
 __attribute__((target("avx2"))) inline __m256d load_rgb(const uint8_t* p) {
@@ -148,6 +144,10 @@ __attribute__((target("avx2"))) inline __m256d cubic4(__m256d v1, __m256d v2, __
   const __m256d p3 = _mm256_sub_pd(_mm256_add_pd(_mm256_mul_pd(two, _mm256_sub_pd(v1, v2)), v3), v4);
   const __m256d p4 = _mm256_add_pd(_mm256_sub_pd(_mm256_sub_pd(v2, v1), v3), v4);
   return _mm256_add_pd(v2, _mm256_mul_pd(d, _mm256_add_pd(p2, _mm256_mul_pd(d, _mm256_add_pd(p3, _mm256_mul_pd(d, p4))))));
+}
+
+__attribute__((target("avx2"))) inline __m256d cubic_row(const uint8_t* r, const int64_t* xs, __m256d dx) {
+  return cubic4(load_rgb(r + xs[0]), load_rgb(r + xs[1]), load_rgb(r + xs[2]), load_rgb(r + xs[3]), dx);
 }
 
 __attribute__((target("avx2"))) inline __m256d lerp4(__m256d a, __m256d b, __m256d d) {
@@ -179,13 +179,10 @@ __attribute__((target("avx2"))) void affine_rgb_avx2(const Sampler& s, const Aff
       const __m256d dx = _mm256_set1_pd(xin - xf), dy = _mm256_set1_pd(yin - yf);
       if (cubic_filter) {
         const int64_t xs[4] = {s.xclip(xf - 1) * 3, s.xclip(xf) * 3, s.xclip(xf + 1) * 3, s.xclip(xf + 2) * 3};
-        auto row = [&](const uint8_t* r) {
-          return cubic4(load_rgb(r + xs[0]), load_rgb(r + xs[1]), load_rgb(r + xs[2]), load_rgb(r + xs[3]), dx);
-        };
-        const __m256d v1 = row(s.im.row(s.yclip(yf - 1)));
-        const __m256d v2 = (yf >= 0 && yf < s.h) ? row(s.im.row(yf)) : v1;
-        const __m256d v3 = (yf + 1 >= 0 && yf + 1 < s.h) ? row(s.im.row(yf + 1)) : v2;
-        const __m256d v4 = (yf + 2 >= 0 && yf + 2 < s.h) ? row(s.im.row(yf + 2)) : v3;
+        const __m256d v1 = cubic_row(s.im.row(s.yclip(yf - 1)), xs, dx);
+        const __m256d v2 = (yf >= 0 && yf < s.h) ? cubic_row(s.im.row(yf), xs, dx) : v1;
+        const __m256d v3 = (yf + 1 >= 0 && yf + 1 < s.h) ? cubic_row(s.im.row(yf + 1), xs, dx) : v2;
+        const __m256d v4 = (yf + 2 >= 0 && yf + 2 < s.h) ? cubic_row(s.im.row(yf + 2), xs, dx) : v3;
         store_rgb(o + x * 3, cubic4(v1, v2, v3, v4, dy));
       } else {
         const int64_t x0 = s.xclip(xf) * 3, x1 = s.xclip(xf + 1) * 3;
@@ -250,8 +247,6 @@ __attribute__((target("avx2"))) void shear_columns_rgb_avx2(const Sampler& s, co
     }
   }
 }
-
-#pragma GCC diagnostic pop
 
 bool cpu_has_avx2() {
   static const bool has = __builtin_cpu_supports("avx2");
