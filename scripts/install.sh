@@ -12,7 +12,7 @@ TORCH_VERSION=2.11.0
 PY_PACKAGES=("torch==${TORCH_VERSION}" "torchvision==0.26.0" "pillow" "timm==1.0.31" "tensorboard" "numpy")
 DEB_PACKAGES=(build-essential cmake ninja-build ccache pkg-config git python3 python3-venv python3-pip
   libopencv-dev libyaml-cpp-dev libspdlog-dev catch2 libturbojpeg0-dev libjpeg-dev libpng-dev
-  dataset-fashion-mnist)
+  dataset-fashion-mnist zlib1g-dev)
 
 sudo_cmd=()
 if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
