@@ -1,0 +1,69 @@
+// focal-bench: forward and training images/s and peak memory of a registered model (or a configuration).
+#include "eval/arg_parser.h"
+#include "eval/model_benchmark.h"
+#include "focal/config/config.h"
+#include "focal/zoo/model_zoo.h"
+
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <iostream>
+
+int main(int argc, char** argv) {
+  try {
+    focal::eval::ArgParser args("focal-bench", "Measures images/s and peak memory of a model.");
+    args.option("model", "registered model name (see focal-info)", "focal_tiny_patch4_window7_224")
+        .option("cfg", "YAML configuration instead of a registered name")
+        .option("batch-size", "images per step", "8")
+        .option("img-size", "input side (default: the model's)")
+        .option("device", "cpu or cuda", "cpu")
+        .option("dtype", "fp32, or bf16 / fp16 autocast", "fp32")
+        .option("mode", "forward, train or both", "both")
+        .option("warmup", "untimed steps first", "2")
+        .option("iters", "timed steps", "5")
+        .option("threads", "CPU threads (default: LibTorch's)");
+    if (!args.parse(argc, argv)) return 0;
+    if (args.has("threads")) torch::set_num_threads(static_cast<int>(args.get_int("threads")));
+
+    focal::Classifier model;
+    int64_t img_size = 0, in_chans = 3;
+    std::string name;
+    if (args.has("cfg")) {
+      const auto config = focal::Config::from_file(args.get("cfg"));
+      model = focal::create_model_from_config(config);
+      img_size = config.get<int64_t>("DATA.IMG_SIZE");
+      name = config.get<std::string>("MODEL.NAME");
+      if (config.get<std::string>("MODEL.TYPE") == "focal") in_chans = config.get<int64_t>("MODEL.FOCAL.IN_CHANS");
+    } else {
+      name = args.get("model");
+      model = focal::create_model(name);
+      img_size = focal::registered_model(name).img_size;
+    }
+    focal::eval::BenchmarkOptions options;
+    options.batch_size = args.get_int("batch-size");
+    options.img_size = args.has("img-size") ? args.get_int("img-size") : img_size;
+    options.in_chans = in_chans;
+    options.warmup = args.get_int("warmup");
+    options.iterations = args.get_int("iters");
+    options.dtype = args.get("dtype");
+    options.device = torch::Device(args.get("device"));
+    const std::string mode = args.get("mode");
+    if (mode != "forward" && mode != "train" && mode != "both") {
+      throw std::invalid_argument("--mode must be forward, train or both, not '" + mode + "'");
+    }
+    std::printf("model %s, batch %lld, input %lld, %s, %s, %d CPU threads\n", name.c_str(),
+                static_cast<long long>(options.batch_size), static_cast<long long>(options.img_size),
+                options.device.str().c_str(), options.dtype.c_str(), torch::get_num_threads());
+    std::vector<focal::eval::BenchmarkResult> results;
+    if (mode != "train") results.push_back(focal::eval::benchmark_forward(model, options));
+    if (mode != "forward") results.push_back(focal::eval::benchmark_train(model, options));
+    for (const auto& r : results) {
+      std::printf("%-8s %10.2f images/s %10.1f ms/step  peak memory %9.1f MiB\n", r.mode.c_str(),
+                  r.images_per_second, 1e3 * r.seconds_per_iteration, r.peak_memory_mib);
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "focal-bench: " << e.what() << "\n";
+    return 2;
+  }
+}

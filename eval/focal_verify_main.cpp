@@ -1,0 +1,58 @@
+// focal-verify: builds a Focal Transformer from a configuration, loads a checkpoint, runs the reference
+// input and compares every reference tensor; exits 0 only when all are within tolerance.
+#include "eval/arg_parser.h"
+#include "eval/verify.h"
+#include "focal/io/checkpoint.h"
+#include "focal/io/state_dict.h"
+
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <iostream>
+
+int main(int argc, char** argv) {
+  try {
+    focal::eval::ArgParser args("focal-verify",
+                                "Checks a checkpoint against reference outputs of the original implementation.");
+    args.option("config", "constructor-argument JSON (as in the fixtures) or a YAML configuration")
+        .option("checkpoint", "weights (.pth: zip or legacy torch.save; model/state_dict/... layouts)")
+        .option("reference", "reference tensors (.io.pth: input, stage0.., logits, target, loss, grad.*)")
+        .option("device", "cpu or cuda", "cpu");
+    if (!args.parse(argc, argv)) return 0;
+    for (const char* required : {"config", "checkpoint", "reference"}) {
+      if (!args.has(required)) throw std::invalid_argument(std::string("--") + required + " is required");
+    }
+    const torch::Device device(args.get("device"));
+    if (device.is_cuda()) {
+      // float32 tolerances: keep TF32 off.
+      at::globalContext().setAllowTF32CuBLAS(false);
+      at::globalContext().setAllowTF32CuDNN(false);
+    }
+    focal::FocalTransformer model(focal::eval::options_from_config_file(args.get("config")));
+    const auto checkpoint = args.get("checkpoint");
+    focal::io::load_state_dict(*model, focal::io::read_state_dict(checkpoint), /*strict=*/true, checkpoint);
+
+    std::map<std::string, torch::Tensor> reference;
+    const auto root = focal::io::read_pickle_file(args.get("reference"));
+    if (!root.isGenericDict()) throw std::runtime_error(args.get("reference") + ": not a dict of tensors");
+    for (const auto& entry : root.toGenericDict()) {
+      if (entry.key().isString() && entry.value().isTensor()) {
+        reference[entry.key().toStringRef()] = entry.value().toTensor();
+      }
+    }
+    const auto result = focal::eval::verify_focal(model, reference, device);
+    std::printf("%-70s %12s %10s\n", "reference tensor", "max diff", "tolerance");
+    for (const auto& row : result.rows) {
+      std::printf("%-70s %12.3e %10.1e %s\n", row.name.c_str(), row.difference, row.tolerance,
+                  row.passed ? "ok" : "FAIL");
+    }
+    for (const auto& problem : result.problems) std::printf("problem: %s\n", problem.c_str());
+    const auto failed = std::count_if(result.rows.begin(), result.rows.end(), [](auto& r) { return !r.passed; });
+    std::printf("%zu tensors compared, %ld outside tolerance, %zu problems: %s\n", result.rows.size(),
+                static_cast<long>(failed), result.problems.size(), result.passed() ? "PASS" : "FAIL");
+    return result.passed() ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::cerr << "focal-verify: " << e.what() << "\n";
+    return 2;
+  }
+}
