@@ -190,4 +190,12 @@ TEST_CASE("resource limits turn oversized structures into errors", "[io][malform
   many += "l.";
   CHECK_THROWS_WITH(focal::io::read_pickle_bytes(many, "many", focal::io::ReadOptions().max_objects(20)),
                     Catch::Contains("max_objects"));
+  // One 100 kB string turned into bytes 200 times through the memo: 20 MB from a 100 kB file.
+  std::string copies("\x80\x02" "c_codecs\nencode\nq\x00X", 21);
+  const uint32_t n = 100000;
+  for (int i = 0; i < 4; ++i) copies.push_back(static_cast<char>((n >> (8 * i)) & 0xFF));
+  copies += std::string(n, 'a') + std::string("\x8c\x06latin1\x86q\x01", 11);
+  for (int i = 0; i < 200; ++i) copies += std::string("h\x00h\x01R0", 6);
+  copies += "N.";
+  CHECK_THROWS_WITH(focal::io::read_pickle_bytes(copies, "copies"), Catch::Contains("strings exceed"));
 }

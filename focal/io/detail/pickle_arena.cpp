@@ -17,8 +17,14 @@ void PickleArena::charge(size_t slots) {
   }
 }
 
+void PickleArena::extend_text_budget(size_t bytes) { text_budget_ += bytes; }
+
 NodeId PickleArena::add(Node node) {
   charge(1 + node.items.size());
+  if (node.text.size() > text_budget_) {
+    throw FormatError("the pickle's strings exceed twice its own size (copied over and over?)");
+  }
+  text_budget_ -= node.text.size();
   nodes_.push_back(std::move(node));
   return static_cast<NodeId>(nodes_.size() - 1);
 }
@@ -70,6 +76,9 @@ NodeId PickleArena::add_storage(StorageSlice slice) {
 }
 
 NodeId PickleArena::add_tensor(at::Tensor tensor) {
+  // A tensor object weighs as much as a handful of nodes.
+  constexpr size_t kTensorSlots = 8;
+  charge(kTensorSlots);
   Node n;
   n.kind = Kind::Tensor;
   n.integer = static_cast<int64_t>(tensors_.size());

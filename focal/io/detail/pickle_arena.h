@@ -74,6 +74,10 @@ class PickleArena {
   // Every node and every container slot counts against max_nodes, so that copying a large container over and
   // over (a few bytes of pickle each time) cannot exhaust memory.
   void charge(size_t slots);
+  // Text held by nodes is limited too: strings copied from other nodes (a class name, bytes decoded from a
+  // string) could otherwise multiply a large string many times. Each pickle run adds a share proportional to
+  // its input.
+  void extend_text_budget(size_t bytes);
 
   Node& at(NodeId id);
   const Node& at(NodeId id) const;
@@ -88,6 +92,7 @@ class PickleArena {
   std::vector<at::Tensor> tensors_;
   int64_t max_nodes_;
   int64_t used_ = 0;
+  size_t text_budget_ = 0;
 };
 
 }  // namespace focal::io::detail

@@ -452,6 +452,9 @@ NodeId PickleMachine::run(size_t& op_pos) {
 
 NodeId run_pickle(std::string_view bytes, size_t& pos, const std::string& name, PickleArena& arena,
                   const PersistentLoad& persistent_load, const ReadOptions& options) {
+  // Text read straight from the input counts once, derived copies may add as much again (plus small names).
+  constexpr size_t kTextSlack = size_t{1} << 20;
+  if (pos <= bytes.size()) arena.extend_text_budget(2 * (bytes.size() - pos) + kTextSlack);
   PickleMachine machine(bytes, pos, arena, persistent_load, options);
   size_t op_pos = pos;
   try {

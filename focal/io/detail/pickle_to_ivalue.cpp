@@ -38,7 +38,7 @@ class Converter {
       case Kind::Double: return c10::IValue(n.real);
       case Kind::Complex: return c10::IValue(c10::complex<double>(n.real, n.imag));
       case Kind::String:
-      case Kind::Bytes: return c10::IValue(n.text);
+      case Kind::Bytes: return text(id, n);
       case Kind::Global: return c10::IValue("<global " + n.text + ">");
       case Kind::Dtype: return c10::IValue("torch." + dtype_name(static_cast<c10::ScalarType>(n.integer)));
       case Kind::Tensor: return c10::IValue(arena_.tensor(n));
@@ -59,6 +59,15 @@ class Converter {
   }
 
  private:
+  // One IValue per string node: every reference shares it instead of copying the text.
+  c10::IValue text(NodeId id, const Node& n) {
+    if (state_[id] != 2) {
+      done_[id] = c10::IValue(n.text);
+      state_[id] = 2;
+    }
+    return done_[id];
+  }
+
   // Containers are converted once and shared, as the pickle shares them; a container reached again while it is
   // being converted (a cycle, which IValue cannot hold) becomes a marker string.
   c10::IValue container(NodeId id, const Node& n, int64_t depth) {
