@@ -90,7 +90,8 @@ void LrScheduler::load_state_dict(const c10::IValue& state) {
                              std::to_string(base_lrs_.size()) + " in the optimizer");
   }
   base_lrs_ = bases;
-  last_update_ = dict_int(d, "last_update", where);
+  // timm's state has no position (its owner calls step_update again); ours records it.
+  last_update_ = dict_has(d, "last_update") ? dict_int(d, "last_update", where) : -1;
   // The schedule's shape comes from the current configuration; only its position and bases are restored.
   if (last_update_ >= 0) {
     apply(lr_at(last_update_));

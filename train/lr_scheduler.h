@@ -48,7 +48,8 @@ class LrScheduler {
   const LrSchedulerOptions& options() const { return options_; }
   int64_t last_update() const { return last_update_; }
 
-  // {"name", "t_initial", ..., "base_values", "last_update"}; loading re-applies the LR of last_update.
+  // {"name", "t_initial", ..., "base_values", "last_update"}; loading re-applies the LR of last_update
+  // (timm's state dicts, without last_update, restore the bases only).
   c10::IValue state_dict() const;
   void load_state_dict(const c10::IValue& state);
 

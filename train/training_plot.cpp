@@ -33,9 +33,19 @@ std::string tick_text(double v) {
   return buf;
 }
 
+// A step of 1, 2 or 5 times a power of ten giving about `target` intervals over `range`.
+double nice_step(double range, int target) {
+  double raw = range / target;
+  double mag = std::pow(10.0, std::floor(std::log10(raw)));
+  double f = raw / mag;
+  return (f < 1.5 ? 1.0 : f < 3.5 ? 2.0 : f < 7.5 ? 5.0 : 10.0) * mag;
+}
+
+enum class LegendCorner { kTopRight, kBottomRight };
+
 // Draws one panel into `canvas` (a view of the full image).
 void draw_panel(cv::Mat canvas, const std::string& title, const std::string& y_label,
-                const std::vector<Series>& series) {
+                const std::vector<Series>& series, LegendCorner corner) {
   const int w = canvas.cols, h = canvas.rows;
   const int left = 70, right = 15, top = 30, bottom = 45;
   const cv::Rect plot(left, top, w - left - right, h - top - bottom);
@@ -77,11 +87,15 @@ void draw_panel(cv::Mat canvas, const std::string& title, const std::string& y_l
     auto size = cv::getTextSize(text, font, 0.38, 1, &base);
     cv::putText(canvas, text, {plot.x - 6 - size.width, yy + size.height / 2}, font, 0.38, black, 1, cv::LINE_AA);
 
-    double fx = x0 + (x1 - x0) * i / ticks;
+  }
+  // Epoch ticks at whole, evenly spaced epochs.
+  const double xstep = std::max(1.0, nice_step(x1 - x0, ticks));
+  for (double fx = std::ceil(x0 / xstep) * xstep; fx <= x1 + 1e-9; fx += xstep) {
     int xx = static_cast<int>(std::lround(px(fx)));
     cv::line(canvas, {xx, plot.y + plot.height}, {xx, plot.y + plot.height + 4}, black, 1);
-    text = tick_text(fx);
-    size = cv::getTextSize(text, font, 0.38, 1, &base);
+    auto text = tick_text(fx);
+    int base = 0;
+    auto size = cv::getTextSize(text, font, 0.38, 1, &base);
     cv::putText(canvas, text, {xx - size.width / 2, plot.y + plot.height + 8 + size.height}, font, 0.38, black, 1,
                 cv::LINE_AA);
   }
@@ -105,8 +119,10 @@ void draw_panel(cv::Mat canvas, const std::string& title, const std::string& y_l
   // The y label is drawn horizontally above the axis: OpenCV has no rotated text.
   cv::putText(canvas, y_label, {4, 20}, font, 0.4, black, 1, cv::LINE_AA);
 
-  // Legend in the top-right corner of the plot area.
-  int ly = plot.y + 14;
+  // Legend in a corner of the plot area where the curves usually are not.
+  int shown = 0;
+  for (const auto& s : series) shown += std::any_of(s.y.begin(), s.y.end(), [](double v) { return std::isfinite(v); });
+  int ly = corner == LegendCorner::kTopRight ? plot.y + 14 : plot.y + plot.height - 8 - (shown - 1) * 19;
   for (const auto& s : series) {
     bool any = std::any_of(s.y.begin(), s.y.end(), [](double v) { return std::isfinite(v); });
     if (!any) continue;
@@ -142,12 +158,14 @@ void plot_training_curves(const std::vector<EpochRecord>& records, const std::fi
   draw_panel(image(cv::Rect(0, 0, pw, ph)), "Loss", "loss",
              {make_series(records, "train", blue, &EpochRecord::train_loss),
               make_series(records, "val", orange, &EpochRecord::val_loss),
-              make_series(records, "val (EMA)", green, &EpochRecord::ema_val_loss)});
+              make_series(records, "val (EMA)", green, &EpochRecord::ema_val_loss)},
+             LegendCorner::kTopRight);
   draw_panel(image(cv::Rect(pw, 0, pw, ph)), "Learning rate", "lr",
-             {make_series(records, "lr", red, &EpochRecord::lr)});
+             {make_series(records, "lr", red, &EpochRecord::lr)}, LegendCorner::kTopRight);
   draw_panel(image(cv::Rect(2 * pw, 0, pw, ph)), "Top-1 accuracy", "%",
              {make_series(records, "val", orange, &EpochRecord::val_acc1),
-              make_series(records, "val (EMA)", green, &EpochRecord::ema_val_acc1)});
+              make_series(records, "val (EMA)", green, &EpochRecord::ema_val_acc1)},
+             LegendCorner::kBottomRight);
   auto tmp = temporary_sibling(path);
   tmp += ".png";  // imwrite picks the encoder from the extension
   if (!cv::imwrite(tmp.string(), image)) throw std::runtime_error(path.string() + ": the plot could not be written");

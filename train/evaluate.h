@@ -1,0 +1,32 @@
+#pragma once
+// Validation as the original validate(): cross-entropy loss, top-1 and top-5 accuracy over the whole
+// validation loader, averaged over samples (and over ranks through reduce_mean).
+#include "data/loader.h"
+#include "train/autocast_guard.h"
+#include "train/distributed.h"
+
+#include "train/run_log.h"
+#include <torch/nn/module.h>
+
+#include <functional>
+#include <memory>
+
+namespace focal::train {
+
+struct EvalResult {
+  double loss = 0;
+  double acc1 = 0;
+  double acc5 = 0;
+  int64_t samples = 0;
+};
+
+using ForwardFn = std::function<torch::Tensor(const torch::Tensor&)>;
+
+// Runs `forward` (in eval mode: the caller sets module.eval()) on every batch of `loader` (epoch 0) without
+// gradients. `label` names the model in the progress lines ("model", "EMA"); logs every print_freq batches
+// when `logger` is given.
+EvalResult evaluate(const ForwardFn& forward, data::Loader& loader, const torch::Device& device, AmpMode amp,
+                    const DistributedContext& dist, RunLog* logger, int64_t print_freq,
+                    const std::string& label);
+
+}  // namespace focal::train

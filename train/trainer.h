@@ -1,0 +1,85 @@
+#pragma once
+// The training driver: the original main.py loop (AdamW, per-iteration cosine schedule with warm-up, label
+// smoothing or soft-target loss under Mixup/CutMix, gradient clipping and accumulation) with EMA weights,
+// mixed precision, validation of model and EMA every epoch, checkpoints that resume bit-exactly (also in
+// the middle of an epoch), fine-tuning from released weights, and the run's logs, CSV, TensorBoard events
+// and plot. Everything goes to the run folder <OUTPUT>; only rank 0 writes.
+#include "focal/config/config.h"
+#include "focal/model/classifier.h"
+#include "train/distributed.h"
+#include "train/evaluate.h"
+#include "train/train_settings.h"
+
+#include "train/run_log.h"
+#include <torch/arg.h>
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace focal::train {
+
+struct TrainerOptions {
+  // "cpu", "cuda" or "cuda:N".
+  TORCH_ARG(std::string, device) = "cpu";
+  // Stop as an interruption would after this many optimizer steps of this process (0: never): last.pth is
+  // written with the exact position and run() returns. Lets tests and schedulers cut a run anywhere.
+  TORCH_ARG(int64_t, stop_after_steps) = 0;
+  // Samples per split when DATA.DATASET is "synthetic".
+  TORCH_ARG(int64_t, synthetic_size) = 1024;
+  // Log to the console as well as to log.txt.
+  TORCH_ARG(bool, console) = true;
+};
+
+struct TrainResult {
+  bool completed = false;    // every epoch of TRAIN.EPOCHS is done
+  bool interrupted = false;  // stopped early (request_stop or stop_after_steps), last.pth written
+  int64_t next_epoch = 0;    // the epoch a resumed run starts with
+  int64_t steps = 0;         // optimizer steps in total (all runs of this folder)
+  double max_accuracy = 0;
+  double max_accuracy_ema = 0;
+  std::optional<EvalResult> last_eval;
+  std::optional<EvalResult> last_eval_ema;
+  double throughput = 0;     // images/s in THROUGHPUT_MODE
+};
+
+class Trainer {
+ public:
+  // Resolves the settings, creates the run folder and checks that it is writable, opens the log and writes
+  // config.yaml; throws before any training when something is wrong.
+  explicit Trainer(Config config, TrainerOptions options = {});
+  ~Trainer();
+
+  TrainResult run();
+  // Thread-safe: the loop finishes its current optimizer step, writes last.pth and returns.
+  void request_stop() { stop_requested_.store(true); }
+
+  const std::filesystem::path& run_dir() const { return run_dir_; }
+  const TrainSettings& settings() const { return settings_; }
+  RunLog& log() { return *logger_; }
+
+ private:
+  struct State;
+  void build(State& s);
+  void load_resume(State& s, const std::filesystem::path& path);
+  void train_epoch(State& s, int64_t epoch, int64_t first_batch, TrainResult& result);
+  void end_epoch(State& s, int64_t epoch, TrainResult& result);
+  void save_checkpoint(State& s, const std::filesystem::path& path, int64_t completed_epoch, int64_t loader_epoch,
+                       int64_t loader_next_batch);
+  double measure_throughput(State& s);
+  std::optional<std::filesystem::path> resume_file() const;
+
+  Config config_;
+  TrainerOptions options_;
+  DistributedContext dist_;
+  TrainSettings settings_;
+  std::filesystem::path run_dir_;
+  torch::Device device_;
+  std::unique_ptr<RunLog> logger_;
+  std::atomic<bool> stop_requested_{false};
+};
+
+}  // namespace focal::train

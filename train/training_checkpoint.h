@@ -1,0 +1,60 @@
+#pragma once
+// The training checkpoint: everything a run needs to continue exactly where it stopped, in one torch.save
+// file (zip format) that Python's torch.load opens (weights_only=True) and our reader reads back:
+//   model, model_ema        state dicts (name -> tensor); model_ema only with TRAIN.EMA.ENABLE
+//   optimizer               PyTorch layout: {"state": {i: {step, exp_avg, exp_avg_sq}}, "param_groups": [...]}
+//   lr_scheduler, scaler    their state dicts
+//   epoch                   last completed epoch (-1 when stopped inside the first one)
+//   step                    optimizer steps taken
+//   max_accuracy(_ema)      best validation top-1 so far
+//   rng                     {"torch": CPU generator state, "cuda": CUDA generator state (GPU runs),
+//                            "mixup": the Mixup generator state, "loader": {"epoch", "next_batch"}}
+//   epoch_progress          running sums of the epoch in progress (a mid-epoch stop)
+//   config                  the resolved configuration as YAML text
+#include "focal/io/state_dict.h"
+
+#include <ATen/core/ivalue.h>
+#include <torch/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace focal::train {
+
+struct EpochProgress {
+  double loss_sum = 0, loss_count = 0;
+  double norm_sum = 0, norm_count = 0;
+  double images = 0, seconds = 0;
+};
+
+struct TrainingCheckpoint {
+  io::StateDict model;
+  std::optional<io::StateDict> model_ema;
+  c10::IValue optimizer;
+  c10::IValue lr_scheduler;
+  c10::IValue scaler;
+  int64_t epoch = -1;
+  int64_t step = 0;
+  double max_accuracy = 0.0;
+  double max_accuracy_ema = 0.0;
+  torch::Tensor rng_torch;
+  torch::Tensor rng_cuda;   // undefined when the run had no GPU
+  torch::Tensor rng_mixup;  // undefined without Mixup/CutMix
+  int64_t loader_epoch = 0;
+  int64_t loader_next_batch = 0;
+  EpochProgress progress;
+  std::string config_yaml;
+};
+
+c10::IValue checkpoint_to_ivalue(const TrainingCheckpoint& checkpoint);
+// Throws naming `source` and the key when something needed is missing or mistyped. Checkpoints written by
+// the original script (no rng, no step) load with defaults for what they lack.
+TrainingCheckpoint checkpoint_from_ivalue(const c10::IValue& value, const std::string& source);
+
+// Writes through a temporary file and a rename (focal_io's writer).
+void save_training_checkpoint(const std::filesystem::path& path, const TrainingCheckpoint& checkpoint);
+TrainingCheckpoint load_training_checkpoint(const std::filesystem::path& path);
+
+}  // namespace focal::train
