@@ -1,6 +1,6 @@
 #include "eval/model_benchmark.h"
 
-#include "train/autocast_guard.h"
+#include "focal/model/autocast_scope.h"
 
 #include <torch/torch.h>
 
@@ -65,10 +65,7 @@ BenchmarkResult timed(const std::string& mode, const BenchmarkOptions& o, const 
   return r;
 }
 
-train::AmpMode amp_mode(const std::string& dtype) {
-  if (dtype == "fp32") return train::AmpMode::kOff;
-  return train::parse_amp_mode(dtype, "--dtype");
-}
+
 
 }  // namespace
 
@@ -78,7 +75,7 @@ BenchmarkResult benchmark_forward(Classifier model, const BenchmarkOptions& o) {
   auto images = torch::randn({o.batch_size, o.in_chans, o.img_size, o.img_size}, torch::device(o.device));
   return timed("forward", o, [&] {
     torch::NoGradGuard no_grad;
-    train::AutocastGuard autocast(amp_mode(o.dtype), o.device.type());
+    AutocastScope autocast(o.device.type(), parse_precision(o.dtype, "--dtype"));
     model->forward(images);
   });
 }
@@ -93,7 +90,7 @@ BenchmarkResult benchmark_train(Classifier model, const BenchmarkOptions& o) {
     optimizer.zero_grad();
     torch::Tensor loss;
     {
-      train::AutocastGuard autocast(amp_mode(o.dtype), o.device.type());
+      AutocastScope autocast(o.device.type(), parse_precision(o.dtype, "--dtype"));
       loss = torch::nn::functional::cross_entropy(model->forward(images), labels);
     }
     loss.backward();

@@ -88,9 +88,14 @@ torch::Tensor FocalAttentionImpl::forward(const torch::Tensor& x, const std::vec
   const FocalAttentionGeometry& g = geometry(hp, wp, x.device());
   const int64_t nwh = g.windows_h, nww = g.windows_w, nw = g.num_windows();
 
-  const auto w_q = qkv->weight.narrow(0, 0, dim), w_kv = qkv->weight.narrow(0, dim, 2 * dim);
-  const auto b_q = qkv->bias.defined() ? qkv->bias.narrow(0, 0, dim) : torch::Tensor();
-  const auto b_kv = qkv->bias.defined() ? qkv->bias.narrow(0, dim, 2 * dim) : torch::Tensor();
+  // The pooled maps need only keys and values: split the projection instead of computing unused queries.
+  const auto weights = qkv->weight.split_with_sizes({dim, 2 * dim}, 0);
+  const auto& w_q = weights[0];
+  const auto& w_kv = weights[1];
+  std::vector<torch::Tensor> biases{torch::Tensor(), torch::Tensor()};
+  if (qkv->bias.defined()) biases = qkv->bias.split_with_sizes({dim, 2 * dim}, 0);
+  const auto& b_q = biases[0];
+  const auto& b_kv = biases[1];
 
   // Queries grouped by head and window.
   auto q = torch::nn::functional::linear(x, w_q, b_q);                // (B, Hp, Wp, C)
@@ -110,8 +115,10 @@ torch::Tensor FocalAttentionImpl::forward(const torch::Tensor& x, const std::vec
                 .reshape({batch, nh, g.num_tokens, 2 * hd});          // (B, nH, N, 2hd)
   kv = kv.index_select(2, g.key_index)                                // (B, nH, nW*S, 2hd)
            .view({batch, nh * nw, -1, 2 * hd});                       // (B, nH*nW, S, 2hd)
-  auto k = kv.narrow(3, 0, hd);                                       // (B, nH*nW, S, hd)
-  auto v = kv.narrow(3, hd, hd);                                      // (B, nH*nW, S, hd)
+  // split, not two narrows: its backward is one concatenation instead of two zero-filled full buffers.
+  auto kv_parts = kv.split(hd, 3);
+  const auto& k = kv_parts[0];                                        // (B, nH*nW, S, hd)
+  const auto& v = kv_parts[1];                                        // (B, nH*nW, S, hd)
 
   // Additive bias: relative positions per head, plus the constant per-window masks.
   auto bias = gather_bias(g).unsqueeze(1);                            // (nH, 1, L, S)
