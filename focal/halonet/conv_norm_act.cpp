@@ -4,7 +4,9 @@
 
 namespace focal::halonet {
 
-ConvNormActImpl::ConvNormActImpl(ConvNormActOptions options_) : options(std::move(options_)) { reset(); }
+ConvNormActImpl::ConvNormActImpl(ConvNormActOptions options_) : options(std::move(options_)) {
+  reset();
+}
 
 void ConvNormActImpl::reset() {
   // timm's symmetric padding: "same" output size for odd kernels, ceil(H / stride) when strided.
@@ -19,7 +21,7 @@ void ConvNormActImpl::reset() {
 }
 
 torch::Tensor ConvNormActImpl::forward(torch::Tensor x) {
-  x = bn(conv(x));  // (B, out, H', W')
+  x = bn(conv(x));                                                      // (B, out, H', W')
   return options.apply_act() ? apply_activation(x, options.act()) : x;  // (B, out, H', W')
 }
 

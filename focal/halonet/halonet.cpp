@@ -40,9 +40,10 @@ void init_module(torch::nn::Module& module) {
 std::vector<std::vector<BlockPlan>> plan_blocks(const HaloNetOptions& o) {
   const size_t stages = o.widths().size();
   if (stages == 0 || o.depths().size() != stages || o.strides().size() != stages) {
-    throw std::invalid_argument("HaloNet: widths, depths and strides must be non-empty and of equal length (got " +
-                                std::to_string(o.widths().size()) + ", " + std::to_string(o.depths().size()) +
-                                ", " + std::to_string(o.strides().size()) + ")");
+    throw std::invalid_argument(
+        "HaloNet: widths, depths and strides must be non-empty and of equal length (got " +
+        std::to_string(o.widths().size()) + ", " + std::to_string(o.depths().size()) + ", " +
+        std::to_string(o.strides().size()) + ")");
   }
   std::vector<std::vector<BlockPlan>> plan(stages);
   int64_t in = o.stem_channels();
@@ -59,7 +60,9 @@ std::vector<std::vector<BlockPlan>> plan_blocks(const HaloNetOptions& o) {
   return plan;
 }
 
-HaloNetImpl::HaloNetImpl(HaloNetOptions options) : options_(std::move(options)) { reset(); }
+HaloNetImpl::HaloNetImpl(HaloNetOptions options) : options_(std::move(options)) {
+  reset();
+}
 
 void HaloNetImpl::reset() {
   const auto& o = options_;
@@ -96,8 +99,8 @@ void HaloNetImpl::reset() {
   }
   num_features_ = plan.back().back().out_channels;
   if (o.num_features() > 0) {
-    final_conv =
-        register_module("final_conv", ConvNormAct(ConvNormActOptions(num_features_, o.num_features(), 1).act(act_)));
+    final_conv = register_module(
+        "final_conv", ConvNormAct(ConvNormActOptions(num_features_, o.num_features(), 1).act(act_)));
     num_features_ = o.num_features();
   }
   head = register_module("head", ClassifierHead(num_features_, o.num_classes(), o.drop_rate()));
@@ -125,7 +128,8 @@ torch::Tensor HaloNetImpl::forward_maps(torch::Tensor images) {
     for (const auto& child : *stage->as<torch::nn::ModuleList>()) {
       auto block = std::dynamic_pointer_cast<HaloBlockImpl>(child);
       if (grad_checkpointing_ && is_training()) {
-        x = focal::checkpointed([block](const torch::Tensor& t) { return block->forward(t); }, x);  // (B, C', H', W')
+        x = focal::checkpointed([block](const torch::Tensor& t) { return block->forward(t); },
+                                x);  // (B, C', H', W')
       } else {
         x = block->forward(x);  // (B, C', H', W')
       }
@@ -143,6 +147,8 @@ torch::Tensor HaloNetImpl::forward(torch::Tensor images) {
   return head(forward_features(std::move(images)));  // (B, num_classes)
 }
 
-void HaloNetImpl::reset_classifier(int64_t num_classes) { head->reset_fc(num_classes); }
+void HaloNetImpl::reset_classifier(int64_t num_classes) {
+  head->reset_fc(num_classes);
+}
 
 }  // namespace focal::halonet

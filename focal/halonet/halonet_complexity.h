@@ -2,8 +2,9 @@
 // Size and cost of a HaloNet.
 //
 // MAC convention (multiply-accumulates of one image, as timm/fvcore count them):
-//   convolutions  k*k * cin/groups * cout * Hout * Wout (stem, 1x1 projections, shortcuts, final conv, SE fcs);
-//   attention     per query and head: w^2 * dqk (q.k) + w^2 * dv (attn.v) + the relative logits as computed,
+//   convolutions  k*k * cin/groups * cout * Hout * Wout (stem, 1x1 projections, shortcuts, final conv, SE
+//   fcs); attention     per query and head: w^2 * dqk (q.k) + w^2 * dv (attn.v) + the relative logits as
+//   computed,
 //                 2 (2w-1) dqk (timm layout: q against both full-width tables) or (2w-1) dqk (paper layout),
 //                 over every query of the zero-padded map (queries of padding blocks are computed too);
 //   linear        in * out.

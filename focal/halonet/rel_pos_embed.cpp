@@ -9,26 +9,23 @@
 namespace focal::halonet {
 namespace {
 
-// For every query p = (qy, qx) of a block, the table row of each of the `win` key offsets along one axis:
-// (win - 1) + k - coordinate(p). (block^2, win), int64.
-torch::Tensor offset_rows(int64_t block, int64_t win, bool along_height, const torch::Device& device) {
+// For every query p = (qy, qx) of a block, the row of the stacked [height; width] table for each of its 2 win
+// logits: height offsets (win - 1) + ky - qy, then width offsets (2 win - 1) + (win - 1) + kx - qx.
+// (block^2, 2 win), int64.
+torch::Tensor table_rows(int64_t block, int64_t win, const torch::Device& device) {
   auto opts = torch::TensorOptions().dtype(torch::kLong).device(device);
-  auto coord = torch::arange(block, opts);                                        // (block)
-  coord = along_height ? coord.repeat_interleave(block) : coord.repeat({block});  // (block^2)
-  return (win - 1) + torch::arange(win, opts).unsqueeze(0) - coord.unsqueeze(1);  // (block^2, win)
-}
-
-// q_part: (..., P, d), table: (2 win - 1, d) -> (..., P, win)
-torch::Tensor axis_logits(const torch::Tensor& q_part, const torch::Tensor& table, const torch::Tensor& rows) {
-  auto all = torch::matmul(q_part, table.t());  // (..., P, 2 win - 1)
-  auto shape = all.sizes().vec();
-  shape.back() = rows.size(1);
-  return all.gather(-1, rows.expand(shape));    // (..., P, win)
+  auto coord = torch::arange(block, opts);
+  auto qy = coord.repeat_interleave(block).unsqueeze(1);                           // (block^2, 1)
+  auto qx = coord.repeat({block}).unsqueeze(1);                                    // (block^2, 1)
+  auto k = torch::arange(win, opts).unsqueeze(0);                                  // (1, win)
+  return torch::cat({(win - 1) + k - qy, (2 * win - 1) + (win - 1) + k - qx}, 1);  // (block^2, 2 win)
 }
 
 }  // namespace
 
-RelPosEmbedImpl::RelPosEmbedImpl(RelPosEmbedOptions options_) : options(std::move(options_)) { reset(); }
+RelPosEmbedImpl::RelPosEmbedImpl(RelPosEmbedOptions options_) : options(std::move(options_)) {
+  reset();
+}
 
 void RelPosEmbedImpl::reset() {
   TORCH_CHECK(options.block_size() > 0 && options.win_size() >= options.block_size(),
@@ -50,20 +47,27 @@ void RelPosEmbedImpl::reset_parameters() {
   focal::trunc_normal_(width_rel, std);
 }
 
-std::pair<torch::Tensor, torch::Tensor> RelPosEmbedImpl::forward(const torch::Tensor& q) {
-  const int64_t block = options.block_size(), win = options.win_size();
-  TORCH_CHECK(q.dim() >= 2 && q.size(-2) == block * block && q.size(-1) == options.dim_head(),
-              "RelPosEmbed: expected queries (..., ", block * block, ", ", options.dim_head(), "), got ",
-              q.sizes());
-  auto rows_h = offset_rows(block, win, /*along_height=*/true, q.device());   // (P, win)
-  auto rows_w = offset_rows(block, win, /*along_height=*/false, q.device());  // (P, win)
+torch::Tensor RelPosEmbedImpl::forward(const torch::Tensor& q, double table_scale) {
+  const int64_t block = options.block_size(), win = options.win_size(), dim = options.dim_head();
+  TORCH_CHECK(q.dim() >= 2 && q.size(-2) == block * block && q.size(-1) == dim,
+              "RelPosEmbed: expected queries (..., ", block * block, ", ", dim, "), got ", q.sizes());
+  // One (2 (2w-1), dim) table for both axes: the paper layout's half-width tables sit on a block diagonal
+  // (zeros against the other half of q), so a single matmul serves both layouts.
+  torch::Tensor table;
   if (options.layout() == RelPosLayout::kTimm) {
-    return {axis_logits(q, height_rel, rows_h), axis_logits(q, width_rel, rows_w)};  // 2 x (..., P, win)
+    table = torch::cat({height_rel, width_rel}, 0);  // (2 (2w-1), dim)
+  } else {
+    const int64_t dh = height_rel.size(1);
+    table = torch::cat(
+        {torch::constant_pad_nd(height_rel, {0, dim - dh}), torch::constant_pad_nd(width_rel, {dh, 0})},
+        0);  // (2 (2w-1), dim)
   }
-  const int64_t dh = height_rel.size(1);
-  auto q_h = q.narrow(-1, 0, dh);                // (..., P, d/2)
-  auto q_w = q.narrow(-1, dh, q.size(-1) - dh);  // (..., P, d - d/2)
-  return {axis_logits(q_h, height_rel, rows_h), axis_logits(q_w, width_rel, rows_w)};  // 2 x (..., P, win)
+  if (table_scale != 1.0) table = table * table_scale;
+  auto all = torch::matmul(q, table.t());          // (..., P, 2 (2w-1))
+  auto rows = table_rows(block, win, q.device());  // (P, 2w)
+  auto shape = all.sizes().vec();
+  shape.back() = 2 * win;
+  return all.gather(-1, rows.expand(shape));  // (..., P, 2w)
 }
 
 }  // namespace focal::halonet

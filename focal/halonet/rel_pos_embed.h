@@ -3,15 +3,13 @@
 // (ky, kx) of the block's window (window origin = block origin - halo) get
 //   timm layout:  q . height_rel[w-1 + ky - qy] + q . width_rel[w-1 + kx - qx]
 //   paper layout: q[:d/2] . height_rel[w-1 + ky - qy] + q[d/2:] . width_rel[w-1 + kx - qx]
-// (the paper concatenates two half-width embeddings, timm adds two full-width ones). The two parts are
-// returned separately: the height part depends on ky only and the width part on kx only, so callers never
-// need the (queries x w*w) sum unless they want it.
+// (the paper concatenates two half-width embeddings, timm adds two full-width ones). The height part
+// depends on ky only and the width part on kx only, so a query's logits over the w x w window are given by
+// 2w numbers: callers never need the (queries x w^2) sum.
 #include <torch/arg.h>
 #include <torch/nn/cloneable.h>
 #include <torch/nn/pimpl.h>
 #include <torch/types.h>
-
-#include <utility>
 
 namespace focal::halonet {
 
@@ -33,9 +31,10 @@ class RelPosEmbedImpl : public torch::nn::Cloneable<RelPosEmbedImpl> {
   void reset() override;
   // Truncated normal with std dim_head^-0.5, as timm.
   void reset_parameters();
-  // q: (..., block_size^2, dim_head), queries row-major in their block ->
-  // {height logits (..., block_size^2, win), width logits (..., block_size^2, win)}.
-  std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& q);
+  // q: (..., block_size^2, dim_head), queries row-major in their block -> (..., block_size^2, 2 win):
+  // [:win] the height logits by ky, [win:] the width logits by kx, both multiplied by `table_scale` (applied
+  // to the small tables, which lets callers pass pre-scaled queries).
+  torch::Tensor forward(const torch::Tensor& q, double table_scale = 1.0);
 
   RelPosEmbedOptions options;
   torch::Tensor height_rel;  // (2 win - 1, dim_head) timm, (2 win - 1, dim_head / 2) paper

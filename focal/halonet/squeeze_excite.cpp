@@ -6,7 +6,9 @@
 
 namespace focal::halonet {
 
-SqueezeExciteImpl::SqueezeExciteImpl(SqueezeExciteOptions options_) : options(std::move(options_)) { reset(); }
+SqueezeExciteImpl::SqueezeExciteImpl(SqueezeExciteOptions options_) : options(std::move(options_)) {
+  reset();
+}
 
 int64_t se_reduced_channels(int64_t channels, double rd_ratio, int64_t rd_divisor) {
   return make_divisible(static_cast<double>(channels) * rd_ratio, rd_divisor, /*round_limit=*/0.0);
@@ -20,8 +22,8 @@ void SqueezeExciteImpl::reset() {
 
 torch::Tensor SqueezeExciteImpl::forward(torch::Tensor x) {
   auto s = x.mean({2, 3}, /*keepdim=*/true);  // (B, C, 1, 1)
-  s = fc2(torch::relu(fc1(s)));                // (B, C, 1, 1)
-  return x * torch::sigmoid(s);                // (B, C, H, W)
+  s = fc2(torch::relu(fc1(s)));               // (B, C, 1, 1)
+  return x * torch::sigmoid(s);               // (B, C, H, W)
 }
 
 }  // namespace focal::halonet
