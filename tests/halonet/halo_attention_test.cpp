@@ -135,3 +135,24 @@ TEST_CASE("halo attention gradients match finite differences", "[halonet][attent
     }
   }
 }
+
+TEST_CASE("halo attention on CUDA matches the CPU", "[halonet][cuda]") {
+  torch::manual_seed(2);
+  for (const auto& c : {Case{16, 16, 2, 4, 1, 1, 8, 8}, Case{16, 16, 2, 4, 2, 2, 7, 10},
+                        Case{16, 24, 2, 3, 1, 2, 7, 5, false, false, true, false, 0.5}}) {
+    SECTION(describe(c)) {
+      auto layer = make_layer(c);
+      layer->to(torch::kFloat);
+      auto x = torch::randn({2, c.dim, c.height, c.width});
+      auto x_cpu = x.clone().requires_grad_(true);
+      auto out_cpu = layer(x_cpu);
+      out_cpu.square().sum().backward();
+      layer->to(torch::kCUDA);
+      auto x_gpu = x.to(torch::kCUDA).requires_grad_(true);
+      auto out_gpu = layer(x_gpu);
+      out_gpu.square().sum().backward();
+      CHECK(torch::allclose(out_gpu.cpu(), out_cpu.detach(), 1e-3, 1e-4));
+      CHECK(torch::allclose(x_gpu.grad().cpu(), x_cpu.grad(), 1e-3, 1e-3));
+    }
+  }
+}
