@@ -17,12 +17,12 @@ std::filesystem::path run_directory(const std::string& output_root, const std::s
 
 void prepare_output_dir(const std::filesystem::path& dir) {
   std::error_code ec;
+  if (std::filesystem::exists(dir, ec) && !std::filesystem::is_directory(dir, ec)) {
+    throw std::runtime_error("output folder " + dir.string() + " exists but is not a folder");
+  }
   std::filesystem::create_directories(dir, ec);
   if (ec) {
     throw std::runtime_error("output folder " + dir.string() + " cannot be created: " + ec.message());
-  }
-  if (!std::filesystem::is_directory(dir)) {
-    throw std::runtime_error("output folder " + dir.string() + " exists but is not a folder");
   }
   auto probe = dir / (".write_probe." + std::to_string(::getpid()));
   {

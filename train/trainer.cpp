@@ -216,9 +216,13 @@ void Trainer::load_resume(State& s, const std::filesystem::path& path) {
     s.scheduler->step_update(s.start_epoch * n + s.first_batch - 1);
   }
   // Random state last: building the models above drew from the default generator.
-  if (ck.rng_torch.defined()) at::detail::getDefaultCPUGenerator().set_state(ck.rng_torch);
+  if (ck.rng_torch.defined()) {
+    auto cpu = at::detail::getDefaultCPUGenerator();  // a handle sharing the global generator
+    cpu.set_state(ck.rng_torch);
+  }
   if (ck.rng_cuda.defined() && device_.is_cuda()) {
-    at::globalContext().defaultGenerator(device_).set_state(ck.rng_cuda);
+    auto cuda = at::globalContext().defaultGenerator(device_);
+    cuda.set_state(ck.rng_cuda);
   }
   if (ck.rng_mixup.defined()) s.mixup_gen.set_state(ck.rng_mixup);
   logger_->info(strformat("=> resumed at epoch %lld batch %lld (step %lld, best top-1 %.2f%%)", ll(s.start_epoch),

@@ -103,7 +103,7 @@ TEST_CASE("training checkpoint round-trips through our reader", "[train][checkpo
   sched2.load_state_dict(back.lr_scheduler);
   CHECK(opt2->param_groups()[0].options().get_lr() == f.opt->param_groups()[0].options().get_lr());
   auto x = torch::randn({4, 5});
-  for (auto* pair : {0, 1}) {
+  for (int pair : {0, 1}) {
     auto& n = pair ? twin : f.net;
     auto& o = pair ? opt2 : f.opt;
     o->zero_grad();
