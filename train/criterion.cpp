@@ -29,7 +29,7 @@ std::string Criterion::describe() const {
     case LossKind::kSoftTarget:
       return "soft-target cross-entropy (mixup/cutmix targets)";
     case LossKind::kLabelSmoothing:
-      return "label-smoothing cross-entropy (smoothing " + std::to_string(smoothing) + ")";
+      return "label-smoothing cross-entropy (smoothing " + c10::str(smoothing) + ")";
     case LossKind::kCrossEntropy:
       return "cross-entropy";
   }

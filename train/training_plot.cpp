@@ -71,14 +71,17 @@ void draw_panel(cv::Mat canvas, const std::string& title, const std::string& y_l
     y0 -= pad, y1 += pad;
   } else {
     double pad = (y1 - y0) * 0.05;
-    y0 -= pad, y1 += pad;
+    // Quantities that cannot be negative (loss, LR, accuracy) keep a non-negative axis.
+    y0 = y0 >= 0 ? std::max(0.0, y0 - pad) : y0 - pad;
+    y1 += pad;
   }
   auto px = [&](double x) { return plot.x + (x - x0) / (x1 - x0) * plot.width; };
   auto py = [&](double y) { return plot.y + plot.height - (y - y0) / (y1 - y0) * plot.height; };
 
   const int ticks = 5;
-  for (int i = 0; i <= ticks; ++i) {
-    double fy = y0 + (y1 - y0) * i / ticks;
+  const double ystep = nice_step(y1 - y0, ticks);
+  for (double fy = std::ceil(y0 / ystep) * ystep; fy <= y1 + 1e-9 * ystep; fy += ystep) {
+    if (std::fabs(fy) < 1e-9 * ystep) fy = 0.0;  // no "-1e-17" labels
     int yy = static_cast<int>(std::lround(py(fy)));
     cv::line(canvas, {plot.x, yy}, {plot.x + plot.width, yy}, grid, 1);
     cv::line(canvas, {plot.x - 4, yy}, {plot.x, yy}, black, 1);
@@ -86,7 +89,6 @@ void draw_panel(cv::Mat canvas, const std::string& title, const std::string& y_l
     int base = 0;
     auto size = cv::getTextSize(text, font, 0.38, 1, &base);
     cv::putText(canvas, text, {plot.x - 6 - size.width, yy + size.height / 2}, font, 0.38, black, 1, cv::LINE_AA);
-
   }
   // Epoch ticks at whole, evenly spaced epochs.
   const double xstep = std::max(1.0, nice_step(x1 - x0, ticks));
