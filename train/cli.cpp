@@ -1,6 +1,6 @@
 #include "train/cli.h"
 
-#include "train/autocast_guard.h"
+#include "train/amp_mode.h"
 #include "train/output_dir.h"
 
 #include <filesystem>
@@ -28,11 +28,14 @@ std::string cli_usage() {
   return "usage: focal-train --cfg FILE [--opts KEY VALUE ...] [--batch-size N] [--dataset NAME]\n"
          "                   [--data-path PATH] [--output PATH] [--tag TAG] [--resume CKPT]\n"
          "                   [--accumulation-steps N] [--use-checkpoint] [--eval] [--throughput]\n"
-         "                   [--pretrained WEIGHTS.pth] [--amp bf16|fp16|off] [--device cpu|cuda] [--epochs N]\n"
+         "                   [--pretrained WEIGHTS.pth] [--amp bf16|fp16|off] [--device cpu|cuda] [--epochs "
+         "N]\n"
          "\n"
          "Trains (or with --eval evaluates) the model of the config. Everything of a run goes to\n"
-         "<output>/<MODEL.NAME>/<tag>/: config.yaml, log.txt, metrics.csv, curves.png, tensorboard/, last.pth,\n"
-         "best.pth and ckpt_epoch_N.pth. A run whose folder holds last.pth resumes from it (TRAIN.AUTO_RESUME).\n"
+         "<output>/<MODEL.NAME>/<tag>/: config.yaml, log.txt, metrics.csv, curves.png, tensorboard/, "
+         "last.pth,\n"
+         "best.pth and ckpt_epoch_N.pth. A run whose folder holds last.pth resumes from it "
+         "(TRAIN.AUTO_RESUME).\n"
          "Ctrl-C stops after the current step and saves last.pth.\n";
 }
 
@@ -51,7 +54,8 @@ CliArgs parse_cli(const std::vector<std::string>& args) {
     } else if (opt == "--opts") {
       while (i + 1 < args.size() && !is_option(args[i + 1])) a.opts.push_back(args[++i]);
       if (a.opts.empty() || a.opts.size() % 2 != 0) {
-        throw std::invalid_argument("--opts needs KEY VALUE pairs, got " + std::to_string(a.opts.size()) + " words");
+        throw std::invalid_argument("--opts needs KEY VALUE pairs, got " + std::to_string(a.opts.size()) +
+                                    " words");
       }
     } else if (opt == "--batch-size") {
       a.batch_size = parse_int(opt, value());

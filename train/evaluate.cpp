@@ -1,5 +1,7 @@
 #include "train/evaluate.h"
 
+#include "focal/model/autocast_scope.h"
+
 #include "train/metrics.h"
 #include "train/resource_usage.h"
 #include "train/text_format.h"
@@ -23,16 +25,17 @@ EvalResult evaluate(const ForwardFn& forward, data::Loader& loader, const torch:
     auto b = data::to_device(*batch, device);
     torch::Tensor logits;
     {
-      AutocastGuard autocast(amp, device.type());
+      AutocastScope autocast(device.type(), amp_dtype(amp));
       logits = forward(b.images);  // (B, K)
     }
-    logits = logits.to(torch::kFloat);                           // (B, K)
+    logits = logits.to(torch::kFloat);                                   // (B, K)
     auto loss = torch::nn::functional::cross_entropy(logits, b.labels);  // ()
     auto acc = topk_accuracy(logits, b.labels, {1, 5});
     const double n = static_cast<double>(b.labels.size(0));
-    auto reduced = reduce_mean(torch::stack({loss.detach().to(torch::kDouble).cpu(), torch::tensor(acc[0], torch::kDouble),
-                                             torch::tensor(acc[1], torch::kDouble)}),
-                               dist);  // (3,)
+    auto reduced = reduce_mean(
+        torch::stack({loss.detach().to(torch::kDouble).cpu(), torch::tensor(acc[0], torch::kDouble),
+                      torch::tensor(acc[1], torch::kDouble)}),
+        dist);  // (3,)
     loss_m.update(reduced[0].item<double>(), n);
     acc1_m.update(reduced[1].item<double>(), n);
     acc5_m.update(reduced[2].item<double>(), n);
@@ -40,18 +43,19 @@ EvalResult evaluate(const ForwardFn& forward, data::Loader& loader, const torch:
     time_m.update(std::chrono::duration<double>(now - last).count());
     last = now;
     if (logger != nullptr && idx % print_freq == 0) {
-      logger->info(strformat("Test %s: [%lld/%lld]  time %.3f (%.3f)  loss %.4f (%.4f)  acc@1 %.3f (%.3f)  "
-                             "acc@5 %.3f (%.3f)  mem %.0fMB",
-                             label.c_str(), static_cast<long long>(idx), static_cast<long long>(batches), time_m.val,
-                             time_m.avg(), loss_m.val, loss_m.avg(), acc1_m.val, acc1_m.avg(), acc5_m.val,
-                             acc5_m.avg(), memory_mib(device)));
+      logger->info(
+          strformat("Test %s: [%lld/%lld]  time %.3f (%.3f)  loss %.4f (%.4f)  acc@1 %.3f (%.3f)  "
+                    "acc@5 %.3f (%.3f)  mem %.0fMB",
+                    label.c_str(), static_cast<long long>(idx), static_cast<long long>(batches), time_m.val,
+                    time_m.avg(), loss_m.val, loss_m.avg(), acc1_m.val, acc1_m.avg(), acc5_m.val,
+                    acc5_m.avg(), memory_mib(device)));
     }
     ++idx;
   }
   EvalResult r{loss_m.avg(), acc1_m.avg(), acc5_m.avg(), static_cast<int64_t>(loss_m.count)};
   if (logger != nullptr) {
-    logger->info(strformat(" * %s: acc@1 %.3f  acc@5 %.3f  loss %.4f  (%lld images)", label.c_str(), r.acc1, r.acc5,
-                           r.loss, static_cast<long long>(r.samples)));
+    logger->info(strformat(" * %s: acc@1 %.3f  acc@5 %.3f  loss %.4f  (%lld images)", label.c_str(), r.acc1,
+                           r.acc5, r.loss, static_cast<long long>(r.samples)));
   }
   return r;
 }

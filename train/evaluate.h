@@ -2,11 +2,11 @@
 // Validation as the original validate(): cross-entropy loss, top-1 and top-5 accuracy over the whole
 // validation loader, averaged over samples (and over ranks through reduce_mean).
 #include "data/loader.h"
-#include "train/autocast_guard.h"
+#include "train/amp_mode.h"
 #include "train/distributed.h"
 
-#include "train/run_log.h"
 #include <torch/nn/module.h>
+#include "train/run_log.h"
 
 #include <functional>
 #include <memory>

@@ -4,7 +4,7 @@
 // Mixup settings. Invalid values throw focal::ConfigError naming the key.
 #include "data/data_factory.h"
 #include "focal/config/config.h"
-#include "train/autocast_guard.h"
+#include "train/amp_mode.h"
 #include "train/distributed.h"
 #include "train/lr_scheduler.h"
 #include "train/optimizer_factory.h"
@@ -19,8 +19,8 @@ struct TrainSettings {
   std::string model_name;
   int64_t epochs = 300;
   int64_t warmup_epochs = 20;
-  int64_t accumulation_steps = 1;  // TRAIN.ACCUMULATION_STEPS, 0 read as 1
-  double clip_grad = 5.0;          // <= 0: no clipping
+  int64_t accumulation_steps = 1;                 // TRAIN.ACCUMULATION_STEPS, 0 read as 1
+  double clip_grad = 5.0;                         // <= 0: no clipping
   double base_lr = 0, warmup_lr = 0, min_lr = 0;  // after linear scaling
   OptimizerOptions optimizer;
   std::string lr_scheduler = "cosine";

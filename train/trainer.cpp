@@ -1,6 +1,7 @@
 #include "train/trainer.h"
 
 #include "focal/io/state_dict.h"
+#include "focal/model/autocast_scope.h"
 #include "focal/zoo/model_zoo.h"
 #include "train/atomic_file.h"
 #include "train/criterion.h"
@@ -12,8 +13,8 @@
 #include "train/output_dir.h"
 #include "train/pretrained_loader.h"
 #include "train/resource_usage.h"
-#include "train/text_format.h"
 #include "train/tensorboard_writer.h"
+#include "train/text_format.h"
 #include "train/training_checkpoint.h"
 #include "train/training_plot.h"
 
@@ -139,9 +140,10 @@ void Trainer::build(State& s) {
                              std::to_string(s.train_loader->num_samples()) + " images)");
   }
   if (!st.train_data.train_augment) {
-    logger_->info(strformat("DATA.IMG_SIZE %lld <= 32: training images are only resized (no random-resized "
-                            "crop, which the original does not apply to such small images either)",
-                            ll(st.train_data.img_size)));
+    logger_->info(
+        strformat("DATA.IMG_SIZE %lld <= 32: training images are only resized (no random-resized "
+                  "crop, which the original does not apply to such small images either)",
+                  ll(st.train_data.img_size)));
   }
 
   logger_->info("Creating model: " + config_.get<std::string>("MODEL.TYPE") + "/" + st.model_name);
@@ -167,20 +169,21 @@ void Trainer::build(State& s) {
   }
 
   auto split = split_weight_decay(*s.model, s.model->no_weight_decay(), s.model->no_weight_decay_keywords());
-  logger_->info(strformat("weight decay on %zu tensors, none on %zu", split.decay.size(), split.no_decay.size()));
+  logger_->info(
+      strformat("weight decay on %zu tensors, none on %zu", split.decay.size(), split.no_decay.size()));
   s.optimizer = build_optimizer(st.optimizer, split);
   s.params = trainable_parameters(*s.model);
-  s.scheduler = std::make_unique<LrScheduler>(*s.optimizer,
-                                              scheduler_options(st, s.train_loader->batches_per_epoch()));
+  s.scheduler =
+      std::make_unique<LrScheduler>(*s.optimizer, scheduler_options(st, s.train_loader->batches_per_epoch()));
   s.scaler = std::make_unique<GradScaler>(GradScalerOptions().enabled(st.amp == AmpMode::kFp16));
   s.criterion = select_criterion(st.mixup.has_value(), st.label_smoothing);
   if (st.mixup) s.mixup.emplace(*st.mixup);
   s.mixup_gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(st.seed + dist_.rank));
-  logger_->info(strformat("loss: %s; lr %.3e (warm-up from %.3e, min %.3e), %lld epochs with %lld of warm-up; "
-                          "mixed precision %s; gradient accumulation %lld; clip %g",
-                          s.criterion.describe().c_str(), st.base_lr, st.warmup_lr, st.min_lr, ll(st.epochs),
-                          ll(st.warmup_epochs), amp_mode_name(st.amp).c_str(), ll(st.accumulation_steps),
-                          st.clip_grad));
+  logger_->info(strformat(
+      "loss: %s; lr %.3e (warm-up from %.3e, min %.3e), %lld epochs with %lld of warm-up; "
+      "mixed precision %s; gradient accumulation %lld; clip %g",
+      s.criterion.describe().c_str(), st.base_lr, st.warmup_lr, st.min_lr, ll(st.epochs),
+      ll(st.warmup_epochs), amp_mode_name(st.amp).c_str(), ll(st.accumulation_steps), st.clip_grad));
 }
 
 void Trainer::load_resume(State& s, const std::filesystem::path& path) {
@@ -225,8 +228,8 @@ void Trainer::load_resume(State& s, const std::filesystem::path& path) {
     cuda.set_state(ck.rng_cuda);
   }
   if (ck.rng_mixup.defined()) s.mixup_gen.set_state(ck.rng_mixup);
-  logger_->info(strformat("=> resumed at epoch %lld batch %lld (step %lld, best top-1 %.2f%%)", ll(s.start_epoch),
-                          ll(s.first_batch), ll(s.steps), s.max_accuracy));
+  logger_->info(strformat("=> resumed at epoch %lld batch %lld (step %lld, best top-1 %.2f%%)",
+                          ll(s.start_epoch), ll(s.first_batch), ll(s.steps), s.max_accuracy));
 }
 
 void Trainer::save_checkpoint(State& s, const std::filesystem::path& path, int64_t completed_epoch,
@@ -282,14 +285,15 @@ void Trainer::train_epoch(State& s, int64_t epoch, int64_t first_batch, TrainRes
 
     torch::Tensor loss;
     {
-      AutocastGuard autocast(st.amp, device_.type());
+      AutocastScope autocast(device_.type(), amp_dtype(st.amp));
       auto logits = s.model->forward(b.images);  // (B, K)
-      loss = s.criterion(logits, targets);         // ()
+      loss = s.criterion(logits, targets);       // ()
     }
     const double loss_value = loss.item<double>();
     if (!std::isfinite(loss_value) && !s.scaler->enabled()) {
-      throw std::runtime_error("loss is " + std::to_string(loss_value) + " at epoch " + std::to_string(epoch) +
-                               " batch " + std::to_string(idx) + "; stopping (lower TRAIN.BASE_LR or use fp32)");
+      throw std::runtime_error("loss is " + std::to_string(loss_value) + " at epoch " +
+                               std::to_string(epoch) + " batch " + std::to_string(idx) +
+                               "; stopping (lower TRAIN.BASE_LR or use fp32)");
     }
     s.scaler->scale(acc > 1 ? loss / static_cast<double>(acc) : loss).backward();
 
@@ -323,13 +327,13 @@ void Trainer::train_epoch(State& s, int64_t epoch, int64_t first_batch, TrainRes
 
     if (idx % st.print_freq == 0 || idx == n - 1) {
       const double lr = s.optimizer->param_groups()[0].options().get_lr();
-      logger_->info(strformat("Train: [%lld/%lld][%lld/%lld]  eta %s  lr %.6f  time %.4f (%.4f)  %.1f img/s  "
-                              "loss %.4f (%.4f)  grad_norm %.4f (%.4f)  mem %.0fMB",
-                              ll(epoch), ll(st.epochs), ll(idx), ll(n),
-                              hms(batch_time.avg() * static_cast<double>(n - idx)).c_str(), lr, batch_time.val,
-                              batch_time.avg(),
-                              bsz * static_cast<double>(dist_.world_size) / std::max(batch_time.avg(), 1e-9),
-                              loss_m.val, loss_m.avg(), norm_m.val, norm_m.avg(), memory_mib(device_)));
+      logger_->info(strformat(
+          "Train: [%lld/%lld][%lld/%lld]  eta %s  lr %.6f  time %.4f (%.4f)  %.1f img/s  "
+          "loss %.4f (%.4f)  grad_norm %.4f (%.4f)  mem %.0fMB",
+          ll(epoch), ll(st.epochs), ll(idx), ll(n),
+          hms(batch_time.avg() * static_cast<double>(n - idx)).c_str(), lr, batch_time.val, batch_time.avg(),
+          bsz * static_cast<double>(dist_.world_size) / std::max(batch_time.avg(), 1e-9), loss_m.val,
+          loss_m.avg(), norm_m.val, norm_m.avg(), memory_mib(device_)));
       if (s.tb) {
         s.tb->add_scalar("train/loss", loss_value, s.steps);
         s.tb->add_scalar("train/lr", lr, s.steps);
@@ -338,15 +342,16 @@ void Trainer::train_epoch(State& s, int64_t epoch, int64_t first_batch, TrainRes
       }
     }
 
-    const bool stop = stop_requested_.load() ||
-                      (options_.stop_after_steps() > 0 && s.steps_this_process >= options_.stop_after_steps());
+    const bool stop = stop_requested_.load() || (options_.stop_after_steps() > 0 &&
+                                                 s.steps_this_process >= options_.stop_after_steps());
     // Stops happen between optimizer steps (never inside an accumulation) and, at the last batch, after the
     // epoch's validation and checkpoints instead.
     if (boundary && stop && idx + 1 < n) {
       s.progress.seconds = seconds_before + seconds_since(epoch_start);
       save_checkpoint(s, run_dir_ / "last.pth", epoch - 1, epoch, idx + 1);
-      logger_->warn(strformat("stopped at epoch %lld batch %lld/%lld (step %lld); run again to resume from last.pth",
-                              ll(epoch), ll(idx + 1), ll(n), ll(s.steps)));
+      logger_->warn(
+          strformat("stopped at epoch %lld batch %lld/%lld (step %lld); run again to resume from last.pth",
+                    ll(epoch), ll(idx + 1), ll(n), ll(s.steps)));
       result.interrupted = true;
       result.next_epoch = epoch;
       return;
@@ -354,7 +359,8 @@ void Trainer::train_epoch(State& s, int64_t epoch, int64_t first_batch, TrainRes
   }
   s.progress.seconds = seconds_before + seconds_since(epoch_start);
   logger_->info(strformat("EPOCH %lld training takes %s  (%.1f img/s, loss %.4f, grad_norm %.4f)", ll(epoch),
-                          hms(s.progress.seconds).c_str(), s.progress.images / std::max(s.progress.seconds, 1e-9),
+                          hms(s.progress.seconds).c_str(),
+                          s.progress.images / std::max(s.progress.seconds, 1e-9),
                           s.progress.loss_sum / std::max(s.progress.loss_count, 1.0),
                           s.progress.norm_sum / std::max(s.progress.norm_count, 1.0)));
 }
@@ -363,9 +369,11 @@ void Trainer::end_epoch(State& s, int64_t epoch, TrainResult& result) {
   const auto& st = settings_;
   s.model->eval();
   auto model_fwd = [&](const torch::Tensor& x) { return s.model->forward(x); };
-  auto eval = evaluate(model_fwd, *s.val_loader, device_, st.amp, dist_, logger_.get(), st.print_freq, "model");
+  auto eval =
+      evaluate(model_fwd, *s.val_loader, device_, st.amp, dist_, logger_.get(), st.print_freq, "model");
   result.last_eval = eval;
-  logger_->info(strformat("Accuracy of the network on the %lld test images: %.1f%%", ll(eval.samples), eval.acc1));
+  logger_->info(
+      strformat("Accuracy of the network on the %lld test images: %.1f%%", ll(eval.samples), eval.acc1));
   const bool improved = eval.acc1 > s.max_accuracy || !std::filesystem::exists(run_dir_ / "best.pth");
   s.max_accuracy = std::max(s.max_accuracy, eval.acc1);
   logger_->info(strformat("Max accuracy: %.2f%%", s.max_accuracy));
@@ -429,7 +437,7 @@ double Trainer::measure_throughput(State& s) {
   auto batch = s.val_loader->next();
   if (!batch) throw std::runtime_error("throughput: the validation loader is empty");
   auto images = data::to_device(*batch, device_).images;
-  AutocastGuard autocast(settings_.amp, device_.type());
+  AutocastScope autocast(device_.type(), amp_dtype(settings_.amp));
   for (int i = 0; i < 50; ++i) s.model->forward(images);
   if (device_.is_cuda()) torch::cuda::synchronize();
   auto t0 = Clock::now();
@@ -485,8 +493,8 @@ TrainResult Trainer::run() {
     if (result.interrupted) break;
     end_epoch(s, epoch, result);
     result.next_epoch = epoch + 1;
-    const bool stop = stop_requested_.load() ||
-                      (options_.stop_after_steps() > 0 && s.steps_this_process >= options_.stop_after_steps());
+    const bool stop = stop_requested_.load() || (options_.stop_after_steps() > 0 &&
+                                                 s.steps_this_process >= options_.stop_after_steps());
     if (stop && epoch + 1 < settings_.epochs) {
       logger_->warn(strformat("stopped after epoch %lld; run again to resume from last.pth", ll(epoch)));
       result.interrupted = true;
@@ -500,9 +508,9 @@ TrainResult Trainer::run() {
   logger_->info("Training time " + hms(seconds_since(start)));
   if (dist_.is_main() && !s.history.empty()) {
     plot_training_curves(s.history, run_dir_ / "curves.png");
-    logger_->info("curves: " + (run_dir_ / "curves.png").string() + "  metrics: " +
-                  (run_dir_ / "metrics.csv").string() + "  log: " + (run_dir_ / "log.txt").string() +
-                  "  checkpoints: " + run_dir_.string());
+    logger_->info("curves: " + (run_dir_ / "curves.png").string() +
+                  "  metrics: " + (run_dir_ / "metrics.csv").string() +
+                  "  log: " + (run_dir_ / "log.txt").string() + "  checkpoints: " + run_dir_.string());
   }
   return result;
 }
