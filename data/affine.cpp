@@ -101,12 +101,14 @@ Image affine_nearest(const Image& src, const AffineMatrix& a, Image out) {
   const int64_t c = src.channels();
   const bool fits = [&] {
     auto ok = [&](double x, double y) {
-      return std::fabs(x * a[0] + y * a[1] + a[2]) < 32768.0 && std::fabs(x * a[3] + y * a[4] + a[5]) < 32768.0;
+      return std::fabs(x * a[0] + y * a[1] + a[2]) < 32768.0 &&
+             std::fabs(x * a[3] + y * a[4] + a[5]) < 32768.0;
     };
     const double w = static_cast<double>(out.width()), h = static_cast<double>(out.height());
     return ok(0, 0) && ok(w, h) && ok(0, h) && ok(w, 0);
   }();
-  if (!fits) throw std::invalid_argument("affine_transform: nearest-neighbour matrix out of fixed-point range");
+  if (!fits)
+    throw std::invalid_argument("affine_transform: nearest-neighbour matrix out of fixed-point range");
   const int a0 = fix(a[0]), a1 = fix(a[1]), a3 = fix(a[3]), a4 = fix(a[4]);
   int a2 = fix(a[2] + a[0] * 0.5 + a[1] * 0.5);
   int a5 = fix(a[5] + a[3] * 0.5 + a[4] * 0.5);
@@ -138,12 +140,14 @@ __attribute__((target("avx2"))) inline __m256d load_rgb(const uint8_t* p) {
   return _mm256_cvtepi32_pd(_mm_cvtepu8_epi32(_mm_cvtsi32_si128(v)));
 }
 
-__attribute__((target("avx2"))) inline __m256d cubic4(__m256d v1, __m256d v2, __m256d v3, __m256d v4, __m256d d) {
+__attribute__((target("avx2"))) inline __m256d cubic4(__m256d v1, __m256d v2, __m256d v3, __m256d v4,
+                                                      __m256d d) {
   const __m256d two = _mm256_set1_pd(2.0);
   const __m256d p2 = _mm256_sub_pd(v3, v1);
   const __m256d p3 = _mm256_sub_pd(_mm256_add_pd(_mm256_mul_pd(two, _mm256_sub_pd(v1, v2)), v3), v4);
   const __m256d p4 = _mm256_add_pd(_mm256_sub_pd(_mm256_sub_pd(v2, v1), v3), v4);
-  return _mm256_add_pd(v2, _mm256_mul_pd(d, _mm256_add_pd(p2, _mm256_mul_pd(d, _mm256_add_pd(p3, _mm256_mul_pd(d, p4))))));
+  return _mm256_add_pd(
+      v2, _mm256_mul_pd(d, _mm256_add_pd(p2, _mm256_mul_pd(d, _mm256_add_pd(p3, _mm256_mul_pd(d, p4))))));
 }
 
 __attribute__((target("avx2"))) inline __m256d cubic_row(const uint8_t* r, const int64_t* xs, __m256d dx) {
@@ -163,8 +167,8 @@ __attribute__((target("avx2"))) inline void store_rgb(uint8_t* out, __m256d v) {
   out[2] = static_cast<uint8_t>(_mm_extract_epi32(i, 2));
 }
 
-__attribute__((target("avx2"))) void affine_rgb_avx2(const Sampler& s, const AffineMatrix& m, bool cubic_filter,
-                                                      Image& out) {
+__attribute__((target("avx2"))) void affine_rgb_avx2(const Sampler& s, const AffineMatrix& m,
+                                                     bool cubic_filter, Image& out) {
   for (int64_t y = 0; y < out.height(); ++y) {
     uint8_t* o = out.row(y);
     const double yc = y + 0.5;
@@ -178,7 +182,8 @@ __attribute__((target("avx2"))) void affine_rgb_avx2(const Sampler& s, const Aff
       const int xf = floor_int(xin), yf = floor_int(yin);
       const __m256d dx = _mm256_set1_pd(xin - xf), dy = _mm256_set1_pd(yin - yf);
       if (cubic_filter) {
-        const int64_t xs[4] = {s.xclip(xf - 1) * 3, s.xclip(xf) * 3, s.xclip(xf + 1) * 3, s.xclip(xf + 2) * 3};
+        const int64_t xs[4] = {s.xclip(xf - 1) * 3, s.xclip(xf) * 3, s.xclip(xf + 1) * 3,
+                               s.xclip(xf + 2) * 3};
         const __m256d v1 = cubic_row(s.im.row(s.yclip(yf - 1)), xs, dx);
         const __m256d v2 = (yf >= 0 && yf < s.h) ? cubic_row(s.im.row(yf), xs, dx) : v1;
         const __m256d v3 = (yf + 1 >= 0 && yf + 1 < s.h) ? cubic_row(s.im.row(yf + 1), xs, dx) : v2;
@@ -199,8 +204,8 @@ __attribute__((target("avx2"))) void affine_rgb_avx2(const Sampler& s, const Aff
   }
 }
 
-__attribute__((target("avx2"))) void shear_rows_rgb_avx2(const Sampler& s, const AffineMatrix& m, bool cubic_filter,
-                                                          Image& out) {
+__attribute__((target("avx2"))) void shear_rows_rgb_avx2(const Sampler& s, const AffineMatrix& m,
+                                                         bool cubic_filter, Image& out) {
   for (int64_t y = 0; y < out.height(); ++y) {
     uint8_t* o = out.row(y);
     const uint8_t* r = s.im.row(y);
@@ -212,8 +217,9 @@ __attribute__((target("avx2"))) void shear_rows_rgb_avx2(const Sampler& s, const
       const int xf = floor_int(xin);
       const __m256d dx = _mm256_set1_pd(xin - xf);
       if (cubic_filter) {
-        store_rgb(o + x * 3, cubic4(load_rgb(r + s.xclip(xf - 1) * 3), load_rgb(r + s.xclip(xf) * 3),
-                                    load_rgb(r + s.xclip(xf + 1) * 3), load_rgb(r + s.xclip(xf + 2) * 3), dx));
+        store_rgb(o + x * 3,
+                  cubic4(load_rgb(r + s.xclip(xf - 1) * 3), load_rgb(r + s.xclip(xf) * 3),
+                         load_rgb(r + s.xclip(xf + 1) * 3), load_rgb(r + s.xclip(xf + 2) * 3), dx));
       } else {
         store_rgb(o + x * 3, lerp4(load_rgb(r + s.xclip(xf) * 3), load_rgb(r + s.xclip(xf + 1) * 3), dx));
       }
@@ -222,7 +228,7 @@ __attribute__((target("avx2"))) void shear_rows_rgb_avx2(const Sampler& s, const
 }
 
 __attribute__((target("avx2"))) void shear_columns_rgb_avx2(const Sampler& s, const AffineMatrix& m,
-                                                             bool cubic_filter, Image& out) {
+                                                            bool cubic_filter, Image& out) {
   for (int64_t y = 0; y < out.height(); ++y) {
     uint8_t* o = out.row(y);
     const double yc = y + 0.5;
@@ -332,7 +338,8 @@ Image affine_transform(const Image& src, const AffineMatrix& m, Interpolation in
   Image out(src.height(), src.width(), c);
   uint8_t colour[4];
   for (int64_t b = 0; b < c; ++b) colour[b] = fill[std::min<size_t>(static_cast<size_t>(b), fill.size() - 1)];
-  for (int64_t i = 0; i < out.height() * out.width(); ++i) std::memcpy(out.data() + i * c, colour, static_cast<size_t>(c));
+  for (int64_t i = 0; i < out.height() * out.width(); ++i)
+    std::memcpy(out.data() + i * c, colour, static_cast<size_t>(c));
   if (interpolation == Interpolation::kNearest) return affine_nearest(src, m, std::move(out));
   if (interpolation != Interpolation::kBilinear && interpolation != Interpolation::kBicubic) {
     throw std::invalid_argument("affine_transform: only nearest, bilinear and bicubic are supported, not " +
@@ -375,7 +382,7 @@ Image affine_transform(const Image& src, const AffineMatrix& m, Interpolation in
 
 AffineMatrix rotation_matrix(double degrees, int64_t width, int64_t height) {
   const double angle = -(py_mod(degrees, 360.0) * (M_PI / 180.0));
-  AffineMatrix m{round15(std::cos(angle)), round15(std::sin(angle)), 0.0,
+  AffineMatrix m{round15(std::cos(angle)),  round15(std::sin(angle)), 0.0,
                  round15(-std::sin(angle)), round15(std::cos(angle)), 0.0};
   const double cx = static_cast<double>(width) / 2, cy = static_cast<double>(height) / 2;
   m[2] = m[0] * -cx + m[1] * -cy + m[2];
@@ -385,7 +392,8 @@ AffineMatrix rotation_matrix(double degrees, int64_t width, int64_t height) {
   return m;
 }
 
-Image rotate(const Image& src, double degrees, Interpolation interpolation, const std::vector<uint8_t>& fill) {
+Image rotate(const Image& src, double degrees, Interpolation interpolation,
+             const std::vector<uint8_t>& fill) {
   const double angle = py_mod(degrees, 360.0);
   const int64_t w = src.width(), h = src.height(), c = src.channels();
   if (angle == 0) return src.clone();

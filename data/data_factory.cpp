@@ -16,12 +16,14 @@ namespace fs = std::filesystem;
 namespace {
 
 void check_split(const std::string& split) {
-  if (split != "train" && split != "val") throw std::invalid_argument("data: split must be 'train' or 'val', not '" + split + "'");
+  if (split != "train" && split != "val")
+    throw std::invalid_argument("data: split must be 'train' or 'val', not '" + split + "'");
 }
 
 // Grayscale models normalise with the mean of the RGB statistics.
 std::vector<double> per_channel(const std::vector<double>& v, int64_t channels) {
-  if (channels == 1 && v.size() > 1) return {std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size())};
+  if (channels == 1 && v.size() > 1)
+    return {std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size())};
   return v;
 }
 
@@ -61,7 +63,8 @@ std::shared_ptr<const Dataset> build_dataset(const DataConfig& cfg, const std::s
                                                   .channels(cfg.in_chans)
                                                   .seed(cfg.seed * 2 + (split == "train" ? 0 : 1)));
   }
-  if (cfg.data_path.empty()) throw std::invalid_argument("data: data_path is empty for dataset '" + cfg.dataset + "'");
+  if (cfg.data_path.empty())
+    throw std::invalid_argument("data: data_path is empty for dataset '" + cfg.dataset + "'");
   if (!fs::exists(root)) throw std::runtime_error("data: data_path '" + root.string() + "' does not exist");
   if (cfg.dataset == "imagenet") return std::make_shared<FolderDataset>(root / split);
   if (cfg.dataset == "folder") return std::make_shared<FolderDataset>(root);
@@ -97,22 +100,25 @@ std::shared_ptr<const SampleTransform> build_train_transform(const DataConfig& c
 
 std::shared_ptr<const SampleTransform> build_eval_transform(const DataConfig& cfg) {
   check_config(cfg);
-  return std::make_shared<EvalTransform>(EvalTransformOptions()
-                                             .img_size(cfg.img_size)
-                                             .channels(cfg.in_chans)
-                                             .interpolation(cfg.interpolation == "random" ? "bilinear" : cfg.interpolation)
-                                             .crop_pct(cfg.crop_pct)
-                                             .center_crop(cfg.test_crop)
-                                             .mean(per_channel(cfg.mean, cfg.in_chans))
-                                             .std(per_channel(cfg.std, cfg.in_chans)));
+  return std::make_shared<EvalTransform>(
+      EvalTransformOptions()
+          .img_size(cfg.img_size)
+          .channels(cfg.in_chans)
+          .interpolation(cfg.interpolation == "random" ? "bilinear" : cfg.interpolation)
+          .crop_pct(cfg.crop_pct)
+          .center_crop(cfg.test_crop)
+          .mean(per_channel(cfg.mean, cfg.in_chans))
+          .std(per_channel(cfg.std, cfg.in_chans)));
 }
 
 std::unique_ptr<Loader> build_train_loader(const DataConfig& cfg) {
-  return std::make_unique<DataLoader>(build_dataset(cfg, "train"), build_train_transform(cfg), loader_options(cfg, true));
+  return std::make_unique<DataLoader>(build_dataset(cfg, "train"), build_train_transform(cfg),
+                                      loader_options(cfg, true));
 }
 
 std::unique_ptr<Loader> build_val_loader(const DataConfig& cfg) {
-  return std::make_unique<DataLoader>(build_dataset(cfg, "val"), build_eval_transform(cfg), loader_options(cfg, false));
+  return std::make_unique<DataLoader>(build_dataset(cfg, "val"), build_eval_transform(cfg),
+                                      loader_options(cfg, false));
 }
 
 }  // namespace focal::data

@@ -35,13 +35,15 @@ fs::path find_idx(const fs::path& root, const std::string& stem) {
 }
 
 uint32_t be32(const std::vector<uint8_t>& d, size_t at) {
-  return (uint32_t(d[at]) << 24) | (uint32_t(d[at + 1]) << 16) | (uint32_t(d[at + 2]) << 8) | uint32_t(d[at + 3]);
+  return (uint32_t(d[at]) << 24) | (uint32_t(d[at + 1]) << 16) | (uint32_t(d[at + 2]) << 8) |
+         uint32_t(d[at + 3]);
 }
 
 }  // namespace
 
 FashionMnistDataset::FashionMnistDataset(const fs::path& root, bool train) {
-  if (!fs::is_directory(root)) throw std::runtime_error("Fashion-MNIST: folder '" + root.string() + "' does not exist");
+  if (!fs::is_directory(root))
+    throw std::runtime_error("Fashion-MNIST: folder '" + root.string() + "' does not exist");
   const std::string split = train ? "train" : "t10k";
   images_path_ = find_idx(root, split + "-images-idx3-ubyte");
   const fs::path labels_path = find_idx(root, split + "-labels-idx1-ubyte");
@@ -54,7 +56,8 @@ FashionMnistDataset::FashionMnistDataset(const fs::path& root, bool train) {
   rows_ = be32(images, 8);
   cols_ = be32(images, 12);
   if (images.size() < 16 + static_cast<size_t>(count_ * rows_ * cols_)) {
-    throw std::runtime_error(images_path_.string() + ": truncated (" + std::to_string(count_) + " images announced)");
+    throw std::runtime_error(images_path_.string() + ": truncated (" + std::to_string(count_) +
+                             " images announced)");
   }
   pixels_.assign(images.begin() + 16, images.begin() + 16 + count_ * rows_ * cols_);
 
@@ -67,12 +70,14 @@ FashionMnistDataset::FashionMnistDataset(const fs::path& root, bool train) {
   }
   labels_.assign(labels.begin() + 8, labels.begin() + 8 + count_);
   for (uint8_t l : labels_) {
-    if (l >= 10) throw std::runtime_error(labels_path.string() + ": label " + std::to_string(l) + " outside 0..9");
+    if (l >= 10)
+      throw std::runtime_error(labels_path.string() + ": label " + std::to_string(l) + " outside 0..9");
   }
 }
 
 RawSample FashionMnistDataset::get(int64_t index) const {
-  if (index < 0 || index >= count_) throw std::out_of_range("Fashion-MNIST: index " + std::to_string(index) + " out of range");
+  if (index < 0 || index >= count_)
+    throw std::out_of_range("Fashion-MNIST: index " + std::to_string(index) + " out of range");
   RawSample s;
   Image img(rows_, cols_, 1);
   std::memcpy(img.data(), pixels_.data() + index * rows_ * cols_, static_cast<size_t>(rows_ * cols_));

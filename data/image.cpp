@@ -20,9 +20,10 @@ Image::Image(int64_t height, int64_t width, int64_t channels)
 ImageView Image::view() const { return ImageView{data(), height_, width_, channels_, stride()}; }
 
 ImageView Image::view(const Rect& r) const {
-  if (r.x < 0 || r.y < 0 || r.width < 0 || r.height < 0 || r.x + r.width > width_ || r.y + r.height > height_) {
-    throw std::out_of_range("Image::view: rectangle (" + std::to_string(r.x) + "," + std::to_string(r.y) + "," +
-                            std::to_string(r.width) + "," + std::to_string(r.height) + ") outside a " +
+  if (r.x < 0 || r.y < 0 || r.width < 0 || r.height < 0 || r.x + r.width > width_ ||
+      r.y + r.height > height_) {
+    throw std::out_of_range("Image::view: rectangle (" + std::to_string(r.x) + "," + std::to_string(r.y) +
+                            "," + std::to_string(r.width) + "," + std::to_string(r.height) + ") outside a " +
                             std::to_string(width_) + "x" + std::to_string(height_) + " image");
   }
   return ImageView{data() + r.y * stride() + r.x * channels_, r.height, r.width, channels_, stride()};

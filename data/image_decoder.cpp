@@ -2,8 +2,8 @@
 
 #include "data/png_decode.h"
 
-#include <opencv2/imgcodecs.hpp>
 #include <turbojpeg.h>
+#include <opencv2/imgcodecs.hpp>
 
 #include <cstring>
 #include <string>
@@ -37,7 +37,8 @@ Image cmyk_to_rgb(const uint8_t* cmyk, int64_t height, int64_t width) {
 }
 
 // TurboJPEG 2.1 reports success for a header cut short (a warning), leaving the outputs unset: check them.
-void read_jpeg_header(tjhandle tj, const uint8_t* data, size_t size, int* w, int* h, int* subsamp, int* colorspace) {
+void read_jpeg_header(tjhandle tj, const uint8_t* data, size_t size, int* w, int* h, int* subsamp,
+                      int* colorspace) {
   if (tjDecompressHeader3(tj, data, static_cast<unsigned long>(size), w, h, subsamp, colorspace) != 0) {
     throw DecodeError(std::string("JPEG header: ") + tjGetErrorStr2(tj));
   }
@@ -83,7 +84,9 @@ ImageFormat sniff_format(const uint8_t* data, size_t size) {
 }
 
 ImageDecoder::ImageDecoder() : tj_(tjInitDecompress()) {
-  if (tj_ == nullptr) throw std::runtime_error(std::string("TurboJPEG: cannot create a decompressor: ") + tjGetErrorStr2(nullptr));
+  if (tj_ == nullptr)
+    throw std::runtime_error(std::string("TurboJPEG: cannot create a decompressor: ") +
+                             tjGetErrorStr2(nullptr));
 }
 
 ImageDecoder::~ImageDecoder() {
@@ -112,15 +115,18 @@ Image ImageDecoder::decode(const uint8_t* data, size_t size, int64_t channels, i
   if (channels != 1 && channels != 3) throw std::invalid_argument("ImageDecoder: channels must be 1 or 3");
   if (size == 0) throw DecodeError("empty file");
   switch (sniff_format(data, size)) {
-    case ImageFormat::kJpeg: return decode_jpeg(data, size, channels, scale_denom);
-    case ImageFormat::kPng: return decode_png(data, size, channels);
-    case ImageFormat::kOther: break;
+    case ImageFormat::kJpeg:
+      return decode_jpeg(data, size, channels, scale_denom);
+    case ImageFormat::kPng:
+      return decode_png(data, size, channels);
+    case ImageFormat::kOther:
+      break;
   }
   return decode_with_opencv(data, size, channels);
 }
 
-DecodedWindow ImageDecoder::decode_window(const uint8_t* data, size_t size, int64_t channels, int64_t scale_denom,
-                                          const Rect& region) {
+DecodedWindow ImageDecoder::decode_window(const uint8_t* data, size_t size, int64_t channels,
+                                          int64_t scale_denom, const Rect& region) {
   if (channels != 1 && channels != 3) throw std::invalid_argument("ImageDecoder: channels must be 1 or 3");
   if (sniff_format(data, size) == ImageFormat::kJpeg) {
     return decode_jpeg_window(data, size, channels, scale_denom, region);

@@ -181,7 +181,8 @@ Image smooth(const Image& img) {
   const float edge = 1.0f / 13.0f, centre = 5.0f / 13.0f;
   const float k[9] = {edge, edge, edge, edge, centre, edge, edge, edge, edge};
   auto row3 = [&](const uint8_t* r, int64_t i, const float* kk) {
-    return static_cast<float>(r[i - c]) * kk[0] + static_cast<float>(r[i]) * kk[1] + static_cast<float>(r[i + c]) * kk[2];
+    return static_cast<float>(r[i - c]) * kk[0] + static_cast<float>(r[i]) * kk[1] +
+           static_cast<float>(r[i + c]) * kk[2];
   };
   for (int64_t y = 1; y < h - 1; ++y) {
     const uint8_t* above = img.row(y - 1);

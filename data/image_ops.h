@@ -13,12 +13,12 @@ using Lut = std::array<uint8_t, 256>;
 // Image.point(lut) with the same table for every channel.
 void apply_lut(Image& img, const Lut& lut);
 
-void invert(Image& img);                                  // ImageOps.invert
-void posterize(Image& img, int bits);                     // ImageOps.posterize; bits <= 0 gives black
-void solarize(Image& img, int threshold);                 // ImageOps.solarize
-void solarize_add(Image& img, int add, int threshold);    // timm's solarize_add
-void auto_contrast(Image& img);                           // ImageOps.autocontrast() (no cutoff)
-void equalize(Image& img);                                // ImageOps.equalize()
+void invert(Image& img);                                // ImageOps.invert
+void posterize(Image& img, int bits);                   // ImageOps.posterize; bits <= 0 gives black
+void solarize(Image& img, int threshold);               // ImageOps.solarize
+void solarize_add(Image& img, int add, int threshold);  // timm's solarize_add
+void auto_contrast(Image& img);                         // ImageOps.autocontrast() (no cutoff)
+void equalize(Image& img);                              // ImageOps.equalize()
 
 // Image.blend(degenerate, img, factor) written into img: degenerate + factor * (img - degenerate) in single
 // precision, truncated (and clipped when extrapolating).

@@ -43,7 +43,8 @@ struct Geometry {
 };
 
 // Every libjpeg call happens inside these setjmp frames, which hold only trivially destructible locals.
-bool start(jpeg_decompress_struct* ci, const uint8_t* data, size_t size, int denom, int channels, Geometry* g) {
+bool start(jpeg_decompress_struct* ci, const uint8_t* data, size_t size, int denom, int channels,
+           Geometry* g) {
   if (setjmp(reinterpret_cast<ErrorState*>(ci->err)->jump)) return false;
   jpeg_mem_src(ci, data, static_cast<unsigned long>(size));
   jpeg_read_header(ci, TRUE);
@@ -108,9 +109,10 @@ DecodedWindow decode_jpeg_window(const uint8_t* data, size_t size, int64_t chann
     jpeg_destroy_decompress(&ci);
     return DecodeError("JPEG: " + why);
   };
-  if (!start(&ci, data, size, static_cast<int>(scale_denom), static_cast<int>(channels), &g)) throw fail(err.message);
-  if (region.x < 0 || region.y < 0 || region.width <= 0 || region.height <= 0 || region.x + region.width > g.width ||
-      region.y + region.height > g.height) {
+  if (!start(&ci, data, size, static_cast<int>(scale_denom), static_cast<int>(channels), &g))
+    throw fail(err.message);
+  if (region.x < 0 || region.y < 0 || region.width <= 0 || region.height <= 0 ||
+      region.x + region.width > g.width || region.y + region.height > g.height) {
     jpeg_destroy_decompress(&ci);
     throw std::invalid_argument("decode_jpeg_window: region outside the " + std::to_string(g.width) + "x" +
                                 std::to_string(g.height) + " image");

@@ -15,7 +15,7 @@ struct DecodedWindow {
   Image image;
   int64_t x = 0;
   int64_t y = 0;
-  int64_t full_width = 0;   // size of the whole scaled image
+  int64_t full_width = 0;  // size of the whole scaled image
   int64_t full_height = 0;
 };
 

@@ -10,18 +10,19 @@
 namespace focal::data {
 
 Batch to_device(const Batch& batch, const torch::Device& device) {
-  return Batch{batch.images.to(device, /*non_blocking=*/true), batch.labels.to(device, /*non_blocking=*/true)};
+  return Batch{batch.images.to(device, /*non_blocking=*/true),
+               batch.labels.to(device, /*non_blocking=*/true)};
 }
 
-DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, std::shared_ptr<const SampleTransform> transform,
-                       LoaderOptions options)
+DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset,
+                       std::shared_ptr<const SampleTransform> transform, LoaderOptions options)
     : dataset_(std::move(dataset)), transform_(std::move(transform)), options_(std::move(options)) {
   if (!dataset_ || !transform_) throw std::invalid_argument("DataLoader: dataset and transform are required");
   if (options_.batch_size() < 1) throw std::invalid_argument("DataLoader: batch_size must be >= 1");
   if (options_.num_workers() < 0) throw std::invalid_argument("DataLoader: num_workers must be >= 0");
   if (options_.world_size() < 1 || options_.rank() < 0 || options_.rank() >= options_.world_size()) {
-    throw std::invalid_argument("DataLoader: rank " + std::to_string(options_.rank()) + " outside world size " +
-                                std::to_string(options_.world_size()));
+    throw std::invalid_argument("DataLoader: rank " + std::to_string(options_.rank()) +
+                                " outside world size " + std::to_string(options_.world_size()));
   }
   if (dataset_->size() == 0) throw std::invalid_argument("DataLoader: the dataset is empty");
   pin_ = options_.pin_memory() && torch::cuda::is_available();
@@ -107,14 +108,15 @@ DataLoader::Slot& DataLoader::slot_locked(int64_t batch) {
   const auto shape = transform_->output_shape();
   const int64_t rows = batch_rows(batch);
   Slot s;
-  s.images = torch::empty({rows, shape[0], shape[1], shape[2]}, torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(pin_));
+  s.images = torch::empty({rows, shape[0], shape[1], shape[2]},
+                          torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(pin_));
   s.labels = torch::empty({rows}, torch::TensorOptions().dtype(torch::kInt64).pinned_memory(pin_));
   s.remaining = rows;
   return slots_.emplace(batch, std::move(s)).first->second;
 }
 
-void DataLoader::produce(int64_t epoch, const std::vector<int64_t>& indices, int64_t pos, ImageDecoder& decoder,
-                         float* image_out, int64_t* label_out) {
+void DataLoader::produce(int64_t epoch, const std::vector<int64_t>& indices, int64_t pos,
+                         ImageDecoder& decoder, float* image_out, int64_t* label_out) {
   const int64_t n = dataset_->size();
   const int64_t index = indices[static_cast<size_t>(pos)];
   const uint64_t seed = sample_seed(options_.seed(), epoch, index);
@@ -133,7 +135,8 @@ void DataLoader::produce(int64_t epoch, const std::vector<int64_t>& indices, int
         std::lock_guard<std::mutex> lock(mutex_);
         first_time = bad_indices_.insert(candidate).second;
       }
-      if (first_time) log_warning("data: skipping unreadable sample " + dataset_->describe(candidate) + ": " + e.what());
+      if (first_time)
+        log_warning("data: skipping unreadable sample " + dataset_->describe(candidate) + ": " + e.what());
     }
   }
   throw std::runtime_error("data: " + std::to_string(options_.max_substitutions() + 1) +
@@ -189,8 +192,8 @@ std::optional<Batch> DataLoader::next() {
     const int64_t first = batch * options_.batch_size();
     for (int64_t row = 0; row < slot.remaining; ++row) {
       lock.unlock();
-      produce(epoch_, *indices_, first + row, *inline_decoder_, slot.images.data_ptr<float>() + row * image_size,
-              slot.labels.data_ptr<int64_t>() + row);
+      produce(epoch_, *indices_, first + row, *inline_decoder_,
+              slot.images.data_ptr<float>() + row * image_size, slot.labels.data_ptr<int64_t>() + row);
       lock.lock();
     }
     slot.remaining = 0;

@@ -33,13 +33,13 @@ struct LoaderState {
 class Loader {
  public:
   virtual ~Loader() = default;
-  virtual void set_epoch(int64_t epoch) = 0;          // restarts iteration for that epoch at batch 0
-  virtual std::optional<Batch> next() = 0;            // nullopt at the end of the epoch
+  virtual void set_epoch(int64_t epoch) = 0;  // restarts iteration for that epoch at batch 0
+  virtual std::optional<Batch> next() = 0;    // nullopt at the end of the epoch
   virtual int64_t batches_per_epoch() const = 0;
-  virtual int64_t num_samples() const = 0;            // this rank's samples per epoch
-  virtual LoaderState state() const = 0;              // position to resume from (epoch, next batch not yet returned)
-  virtual void restore(const LoaderState& s) = 0;     // next() then yields batch s.next_batch of epoch s.epoch
-  virtual int64_t skipped_files() const = 0;          // corrupt/unreadable files met so far
+  virtual int64_t num_samples() const = 0;  // this rank's samples per epoch
+  virtual LoaderState state() const = 0;    // position to resume from (epoch, next batch not yet returned)
+  virtual void restore(const LoaderState& s) = 0;  // next() then yields batch s.next_batch of epoch s.epoch
+  virtual int64_t skipped_files() const = 0;       // corrupt/unreadable files met so far
   virtual int64_t num_classes() const = 0;
 };
 

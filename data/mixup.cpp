@@ -26,12 +26,14 @@ int64_t randint(int64_t low, int64_t high, torch::Generator& gen) {  // [low, hi
 
 }  // namespace
 
-std::array<int64_t, 4> cutmix_box(int64_t height, int64_t width, double lam, const std::vector<double>& minmax,
-                                  torch::Generator& gen) {
+std::array<int64_t, 4> cutmix_box(int64_t height, int64_t width, double lam,
+                                  const std::vector<double>& minmax, torch::Generator& gen) {
   if (!minmax.empty()) {
     if (minmax.size() != 2) throw std::invalid_argument("cutmix_minmax needs two values");
-    const int64_t cut_h = randint(static_cast<int64_t>(height * minmax[0]), static_cast<int64_t>(height * minmax[1]), gen);
-    const int64_t cut_w = randint(static_cast<int64_t>(width * minmax[0]), static_cast<int64_t>(width * minmax[1]), gen);
+    const int64_t cut_h =
+        randint(static_cast<int64_t>(height * minmax[0]), static_cast<int64_t>(height * minmax[1]), gen);
+    const int64_t cut_w =
+        randint(static_cast<int64_t>(width * minmax[0]), static_cast<int64_t>(width * minmax[1]), gen);
     const int64_t yl = randint(0, height - cut_h + 1, gen);
     const int64_t xl = randint(0, width - cut_w + 1, gen);
     return {yl, yl + cut_h, xl, xl + cut_w};
@@ -47,7 +49,8 @@ std::array<int64_t, 4> cutmix_box(int64_t height, int64_t width, double lam, con
 }
 
 double cutmix_corrected_lam(const std::array<int64_t, 4>& box, int64_t height, int64_t width) {
-  return 1.0 - static_cast<double>((box[1] - box[0]) * (box[3] - box[2])) / static_cast<double>(height * width);
+  return 1.0 -
+         static_cast<double>((box[1] - box[0]) * (box[3] - box[2])) / static_cast<double>(height * width);
 }
 
 Mixup::Mixup(MixupOptions o) : o_(std::move(o)) {
@@ -56,7 +59,8 @@ Mixup::Mixup(MixupOptions o) : o_(std::move(o)) {
     o_.cutmix_alpha = 1.0;  // as timm: minmax switches CutMix on
   }
   if (o_.mixup_alpha <= 0 && o_.cutmix_alpha <= 0) {
-    throw std::invalid_argument("Mixup: one of mixup_alpha > 0, cutmix_alpha > 0 or cutmix_minmax is required");
+    throw std::invalid_argument(
+        "Mixup: one of mixup_alpha > 0, cutmix_alpha > 0 or cutmix_minmax is required");
   }
   if (o_.mode != "batch" && o_.mode != "pair" && o_.mode != "elem") {
     throw std::invalid_argument("Mixup: mode must be batch, pair or elem, not '" + o_.mode + "'");
@@ -89,7 +93,8 @@ std::pair<torch::Tensor, torch::Tensor> Mixup::operator()(torch::Tensor images, 
       if (cutmix) {
         const auto box = cutmix_box(h, w, lam, o_.cutmix_minmax, gen);
         using torch::indexing::Slice;
-        const auto region = std::vector<at::indexing::TensorIndex>{Slice(), Slice(), Slice(box[0], box[1]), Slice(box[2], box[3])};
+        const auto region = std::vector<at::indexing::TensorIndex>{Slice(), Slice(), Slice(box[0], box[1]),
+                                                                   Slice(box[2], box[3])};
         images.index_put_(region, images.flip(0).index(region));
         lam = cutmix_corrected_lam(box, h, w);
       } else {
@@ -113,7 +118,8 @@ std::pair<torch::Tensor, torch::Tensor> Mixup::operator()(torch::Tensor images, 
         if (cutmix) {
           const auto box = cutmix_box(h, w, lam, o_.cutmix_minmax, gen);
           using torch::indexing::Slice;
-          const auto region = std::vector<at::indexing::TensorIndex>{Slice(), Slice(box[0], box[1]), Slice(box[2], box[3])};
+          const auto region =
+              std::vector<at::indexing::TensorIndex>{Slice(), Slice(box[0], box[1]), Slice(box[2], box[3])};
           images[i].index_put_(region, original[j].index(region));
           if (pair) images[j].index_put_(region, original[i].index(region));
           lam = cutmix_corrected_lam(box, h, w);
@@ -137,7 +143,8 @@ torch::Tensor smooth_one_hot(torch::Tensor labels, int64_t num_classes, double s
   if (idx.numel() > 0 && (idx.min().item<int64_t>() < 0 || idx.max().item<int64_t>() >= num_classes)) {
     throw std::invalid_argument("smooth_one_hot: label outside [0, " + std::to_string(num_classes) + ")");
   }
-  return torch::full({idx.size(0), num_classes}, off, torch::TensorOptions().dtype(torch::kFloat32).device(labels.device()))
+  return torch::full({idx.size(0), num_classes}, off,
+                     torch::TensorOptions().dtype(torch::kFloat32).device(labels.device()))
       .scatter_(1, idx, on);
 }
 

@@ -22,15 +22,16 @@ struct MixupOptions {
 
 // (yl, yh, xl, xh) CutMix box for an image of height x width at mixing ratio lam (timm's rand_bbox),
 // or from the min/max ratios when minmax is given (rand_bbox_minmax).
-std::array<int64_t, 4> cutmix_box(int64_t height, int64_t width, double lam, const std::vector<double>& minmax,
-                                  torch::Generator& gen);
+std::array<int64_t, 4> cutmix_box(int64_t height, int64_t width, double lam,
+                                  const std::vector<double>& minmax, torch::Generator& gen);
 // 1 - box area / image area.
 double cutmix_corrected_lam(const std::array<int64_t, 4>& box, int64_t height, int64_t width);
 
 class Mixup {
  public:
   explicit Mixup(MixupOptions o);
-  // images (B,C,H,W) mixed in place or returned; returns soft targets (B, num_classes). Batch size must be even.
+  // images (B,C,H,W) mixed in place or returned; returns soft targets (B, num_classes). Batch size must be
+  // even.
   std::pair<torch::Tensor, torch::Tensor> operator()(torch::Tensor images, torch::Tensor labels,
                                                      torch::Generator& gen) const;
   const MixupOptions& options() const { return o_; }

@@ -11,7 +11,8 @@ Normalizer::Normalizer(std::vector<double> mean, std::vector<double> std) {
                                 std::to_string(mean.size()) + " and " + std::to_string(std.size()) + ")");
   }
   for (size_t c = 0; c < mean.size(); ++c) {
-    if (std[c] == 0.0) throw std::invalid_argument("Normalizer: std of channel " + std::to_string(c) + " is zero");
+    if (std[c] == 0.0)
+      throw std::invalid_argument("Normalizer: std of channel " + std::to_string(c) + " is zero");
     const float m = static_cast<float>(mean[c]), s = static_cast<float>(std[c]);
     std::vector<float> lut(256);
     for (int v = 0; v < 256; ++v) lut[v] = (static_cast<float>(v) / 255.0f - m) / s;

@@ -46,14 +46,25 @@ constexpr OpName kOpNames[] = {
 std::vector<AugmentOpKind> rand_transforms(bool increasing) {
   using K = AugmentOpKind;
   if (increasing) {
-    return {K::kAutoContrast, K::kEqualize, K::kInvert, K::kRotate, K::kPosterizeIncreasing,
-            K::kSolarizeIncreasing, K::kSolarizeAdd, K::kColorIncreasing, K::kContrastIncreasing,
-            K::kBrightnessIncreasing, K::kSharpnessIncreasing, K::kShearX, K::kShearY, K::kTranslateXRel,
+    return {K::kAutoContrast,
+            K::kEqualize,
+            K::kInvert,
+            K::kRotate,
+            K::kPosterizeIncreasing,
+            K::kSolarizeIncreasing,
+            K::kSolarizeAdd,
+            K::kColorIncreasing,
+            K::kContrastIncreasing,
+            K::kBrightnessIncreasing,
+            K::kSharpnessIncreasing,
+            K::kShearX,
+            K::kShearY,
+            K::kTranslateXRel,
             K::kTranslateYRel};
   }
-  return {K::kAutoContrast, K::kEqualize, K::kInvert, K::kRotate, K::kPosterize, K::kSolarize, K::kSolarizeAdd,
-          K::kColor, K::kContrast, K::kBrightness, K::kSharpness, K::kShearX, K::kShearY, K::kTranslateXRel,
-          K::kTranslateYRel};
+  return {K::kAutoContrast, K::kEqualize,    K::kInvert, K::kRotate,        K::kPosterize,
+          K::kSolarize,     K::kSolarizeAdd, K::kColor,  K::kContrast,      K::kBrightness,
+          K::kSharpness,    K::kShearX,      K::kShearY, K::kTranslateXRel, K::kTranslateYRel};
 }
 
 double negate_half(double v, Rng& rng) { return rng.uniform() > 0.5 ? -v : v; }
@@ -130,25 +141,46 @@ AugmentOp resolve_augment_op(AugmentOpKind kind, double magnitude, const Augment
   switch (kind) {
     case K::kAutoContrast:
     case K::kEqualize:
-    case K::kInvert: break;
-    case K::kRotate: op.arg = negate_half(level * 30.0, rng); break;
-    case K::kPosterize: op.arg = static_cast<int>(level * 4); break;
-    case K::kPosterizeIncreasing: op.arg = 4 - static_cast<int>(level * 4); break;
-    case K::kSolarize: op.arg = std::min(256, static_cast<int>(level * 256)); break;
-    case K::kSolarizeIncreasing: op.arg = 256 - std::min(256, static_cast<int>(level * 256)); break;
-    case K::kSolarizeAdd: op.arg = std::min(128, static_cast<int>(level * 110)); break;
+    case K::kInvert:
+      break;
+    case K::kRotate:
+      op.arg = negate_half(level * 30.0, rng);
+      break;
+    case K::kPosterize:
+      op.arg = static_cast<int>(level * 4);
+      break;
+    case K::kPosterizeIncreasing:
+      op.arg = 4 - static_cast<int>(level * 4);
+      break;
+    case K::kSolarize:
+      op.arg = std::min(256, static_cast<int>(level * 256));
+      break;
+    case K::kSolarizeIncreasing:
+      op.arg = 256 - std::min(256, static_cast<int>(level * 256));
+      break;
+    case K::kSolarizeAdd:
+      op.arg = std::min(128, static_cast<int>(level * 110));
+      break;
     case K::kColor:
     case K::kContrast:
     case K::kBrightness:
-    case K::kSharpness: op.arg = level * 1.8 + 0.1; break;
+    case K::kSharpness:
+      op.arg = level * 1.8 + 0.1;
+      break;
     case K::kColorIncreasing:
     case K::kContrastIncreasing:
     case K::kBrightnessIncreasing:
-    case K::kSharpnessIncreasing: op.arg = std::max(0.1, 1.0 + negate_half(level * 0.9, rng)); break;
+    case K::kSharpnessIncreasing:
+      op.arg = std::max(0.1, 1.0 + negate_half(level * 0.9, rng));
+      break;
     case K::kShearX:
-    case K::kShearY: op.arg = negate_half(level * 0.3, rng); break;
+    case K::kShearY:
+      op.arg = negate_half(level * 0.3, rng);
+      break;
     case K::kTranslateXRel:
-    case K::kTranslateYRel: op.arg = negate_half(level * hparams.translate_pct(), rng); break;
+    case K::kTranslateYRel:
+      op.arg = negate_half(level * hparams.translate_pct(), rng);
+      break;
   }
   const bool geometric = kind == K::kRotate || kind == K::kShearX || kind == K::kShearY ||
                          kind == K::kTranslateXRel || kind == K::kTranslateYRel;
@@ -165,25 +197,51 @@ void apply_augment_op(Image& img, const AugmentOp& op, const AugmentHparams& hpa
   const auto& fill = hparams.fill();
   const double w = static_cast<double>(img.width()), h = static_cast<double>(img.height());
   switch (op.kind) {
-    case K::kAutoContrast: auto_contrast(img); break;
-    case K::kEqualize: equalize(img); break;
-    case K::kInvert: invert(img); break;
-    case K::kRotate: img = rotate(img, op.arg, op.interpolation, fill); break;
+    case K::kAutoContrast:
+      auto_contrast(img);
+      break;
+    case K::kEqualize:
+      equalize(img);
+      break;
+    case K::kInvert:
+      invert(img);
+      break;
+    case K::kRotate:
+      img = rotate(img, op.arg, op.interpolation, fill);
+      break;
     case K::kPosterize:
-    case K::kPosterizeIncreasing: posterize(img, static_cast<int>(op.arg)); break;
+    case K::kPosterizeIncreasing:
+      posterize(img, static_cast<int>(op.arg));
+      break;
     case K::kSolarize:
-    case K::kSolarizeIncreasing: solarize(img, static_cast<int>(op.arg)); break;
-    case K::kSolarizeAdd: solarize_add(img, static_cast<int>(op.arg), 128); break;
+    case K::kSolarizeIncreasing:
+      solarize(img, static_cast<int>(op.arg));
+      break;
+    case K::kSolarizeAdd:
+      solarize_add(img, static_cast<int>(op.arg), 128);
+      break;
     case K::kColor:
-    case K::kColorIncreasing: adjust_color(img, op.arg); break;
+    case K::kColorIncreasing:
+      adjust_color(img, op.arg);
+      break;
     case K::kContrast:
-    case K::kContrastIncreasing: adjust_contrast(img, op.arg); break;
+    case K::kContrastIncreasing:
+      adjust_contrast(img, op.arg);
+      break;
     case K::kBrightness:
-    case K::kBrightnessIncreasing: adjust_brightness(img, op.arg); break;
+    case K::kBrightnessIncreasing:
+      adjust_brightness(img, op.arg);
+      break;
     case K::kSharpness:
-    case K::kSharpnessIncreasing: adjust_sharpness(img, op.arg); break;
-    case K::kShearX: img = affine_transform(img, {1, op.arg, 0, 0, 1, 0}, op.interpolation, fill); break;
-    case K::kShearY: img = affine_transform(img, {1, 0, 0, op.arg, 1, 0}, op.interpolation, fill); break;
+    case K::kSharpnessIncreasing:
+      adjust_sharpness(img, op.arg);
+      break;
+    case K::kShearX:
+      img = affine_transform(img, {1, op.arg, 0, 0, 1, 0}, op.interpolation, fill);
+      break;
+    case K::kShearY:
+      img = affine_transform(img, {1, 0, 0, op.arg, 1, 0}, op.interpolation, fill);
+      break;
     case K::kTranslateXRel:
       img = affine_transform(img, {1, 0, op.arg * w, 0, 1, 0}, op.interpolation, fill);
       break;

@@ -5,11 +5,13 @@
 
 namespace focal::data {
 
-std::vector<Rect> sample_erasing_boxes(Rng& rng, int64_t height, int64_t width, const RandomErasingOptions& o) {
+std::vector<Rect> sample_erasing_boxes(Rng& rng, int64_t height, int64_t width,
+                                       const RandomErasingOptions& o) {
   std::vector<Rect> boxes;
   if (rng.uniform() > o.probability()) return boxes;
   const double area = static_cast<double>(height) * static_cast<double>(width);
-  const int64_t count = o.min_count() == o.max_count() ? o.min_count() : rng.randint(o.min_count(), o.max_count());
+  const int64_t count =
+      o.min_count() == o.max_count() ? o.min_count() : rng.randint(o.min_count(), o.max_count());
   const double log_lo = std::log(o.min_aspect()), log_hi = std::log(1.0 / o.min_aspect());
   for (int64_t n = 0; n < count; ++n) {
     for (int attempt = 0; attempt < 10; ++attempt) {

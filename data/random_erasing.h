@@ -24,7 +24,8 @@ struct RandomErasingOptions {
 };
 
 // The boxes one call erases (empty when the probability test fails).
-std::vector<Rect> sample_erasing_boxes(Rng& rng, int64_t height, int64_t width, const RandomErasingOptions& options);
+std::vector<Rect> sample_erasing_boxes(Rng& rng, int64_t height, int64_t width,
+                                       const RandomErasingOptions& options);
 
 // Samples the boxes and fills them in `chw` (channels x height x width floats), drawing noise from rng.
 void random_erase(float* chw, int64_t channels, int64_t height, int64_t width, Rng& rng,

@@ -16,7 +16,8 @@ struct RandomResizedCropOptions {
 };
 
 // The crop (x = left, y = top) inside a width x height image.
-Rect sample_random_resized_crop(Rng& rng, int64_t width, int64_t height, const RandomResizedCropOptions& options);
+Rect sample_random_resized_crop(Rng& rng, int64_t width, int64_t height,
+                                const RandomResizedCropOptions& options);
 
 // Largest JPEG DCT reduction (1, 2, 4 or 8) keeping the crop at least out_width x out_height pixels.
 int64_t dct_scale_for_crop(const Rect& crop, int64_t out_width, int64_t out_height);

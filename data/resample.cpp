@@ -50,12 +50,18 @@ struct Filter {
 
 Filter filter_of(Interpolation f) {
   switch (f) {
-    case Interpolation::kBox: return {box_filter, 0.5};
-    case Interpolation::kBilinear: return {bilinear_filter, 1.0};
-    case Interpolation::kHamming: return {hamming_filter, 1.0};
-    case Interpolation::kBicubic: return {bicubic_filter, 2.0};
-    case Interpolation::kLanczos: return {lanczos_filter, 3.0};
-    case Interpolation::kNearest: break;
+    case Interpolation::kBox:
+      return {box_filter, 0.5};
+    case Interpolation::kBilinear:
+      return {bilinear_filter, 1.0};
+    case Interpolation::kHamming:
+      return {hamming_filter, 1.0};
+    case Interpolation::kBicubic:
+      return {bicubic_filter, 2.0};
+    case Interpolation::kLanczos:
+      return {lanczos_filter, 3.0};
+    case Interpolation::kNearest:
+      break;
   }
   throw std::invalid_argument("resize: nearest has no convolution filter");
 }
@@ -152,8 +158,8 @@ Image resize_impl(const ImageView& src, int64_t out_width, int64_t out_height, I
   }
   const bool whole = box.x0 == 0 && box.y0 == 0 && box.x1 == src.width && box.y1 == src.height;
   if (whole && out_width == src.width && out_height == src.height) {
-    return Image::from_view(ImageView{src.row(region.y) + region.x * src.channels, region.height, region.width,
-                                      src.channels, src.stride});
+    return Image::from_view(ImageView{src.row(region.y) + region.x * src.channels, region.height,
+                                      region.width, src.channels, src.stride});
   }
   if (filter == Interpolation::kNearest) {
     Image full = resize_nearest(src, out_width, out_height, box);
@@ -202,7 +208,8 @@ Image resize_impl(const ImageView& src, int64_t out_width, int64_t out_height, I
     return out;
   };
 
-  if (!need_v) return run_h(sub_view(src, col_first, col_last, region.y, region.y + region.height), col_first);
+  if (!need_v)
+    return run_h(sub_view(src, col_first, col_last, region.y, region.y + region.height), col_first);
   if (!need_h) return run_v(sub_view(src, col_first, col_last, row_first, row_last), row_first);
   if (horizontal_first) {
     Image temp = run_h(sub_view(src, col_first, col_last, row_first, row_last), col_first);
@@ -227,12 +234,18 @@ Interpolation interpolation_from_string(const std::string& name) {
 
 std::string to_string(Interpolation interpolation) {
   switch (interpolation) {
-    case Interpolation::kNearest: return "nearest";
-    case Interpolation::kBox: return "box";
-    case Interpolation::kBilinear: return "bilinear";
-    case Interpolation::kHamming: return "hamming";
-    case Interpolation::kBicubic: return "bicubic";
-    case Interpolation::kLanczos: return "lanczos";
+    case Interpolation::kNearest:
+      return "nearest";
+    case Interpolation::kBox:
+      return "box";
+    case Interpolation::kBilinear:
+      return "bilinear";
+    case Interpolation::kHamming:
+      return "hamming";
+    case Interpolation::kBicubic:
+      return "bicubic";
+    case Interpolation::kLanczos:
+      return "lanczos";
   }
   return "?";
 }
@@ -254,7 +267,8 @@ Image resize_region(const ImageView& src, int64_t out_width, int64_t out_height,
     throw std::invalid_argument("resize_region: region outside the output image");
   }
   return resize_impl(src, out_width, out_height, filter,
-                     ResampleBox{0.f, 0.f, static_cast<float>(src.width), static_cast<float>(src.height)}, region);
+                     ResampleBox{0.f, 0.f, static_cast<float>(src.width), static_cast<float>(src.height)},
+                     region);
 }
 
 }  // namespace focal::data

@@ -50,7 +50,7 @@ void vertical_scalar(const ImageView& in, int64_t row0, const ResampleWeights& w
 
 // RGB: two taps per step, each pixel widened to four int32 lanes (the fourth lane is ignored).
 __attribute__((target("avx2"))) void horizontal_rgb_avx2(const ImageView& in, int64_t row0,
-                                                          const ResampleWeights& w, Image& out) {
+                                                         const ResampleWeights& w, Image& out) {
   const __m128i spread = _mm_setr_epi8(0, 1, 2, -1, 3, 4, 5, -1, -1, -1, -1, -1, -1, -1, -1, -1);
   const __m256i pair_index = _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1);
   const int64_t out_w = out.width();
@@ -63,7 +63,8 @@ __attribute__((target("avx2"))) void horizontal_rgb_avx2(const ImageView& in, in
       const int32_t n = w.count[xx];
       __m256i acc = _mm256_setzero_si256();
       for (int32_t x = 0; x < n; x += 2) {
-        const __m128i px = _mm_shuffle_epi8(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + x * 3)), spread);
+        const __m128i px =
+            _mm_shuffle_epi8(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + x * 3)), spread);
         const __m256i kk = _mm256_permutevar8x32_epi32(
             _mm256_castsi128_si256(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(k + x))), pair_index);
         acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(_mm256_cvtepu8_epi32(px), kk));
@@ -81,7 +82,7 @@ __attribute__((target("avx2"))) void horizontal_rgb_avx2(const ImageView& in, in
 
 // Grayscale: eight taps per step.
 __attribute__((target("avx2"))) void horizontal_gray_avx2(const ImageView& in, int64_t row0,
-                                                           const ResampleWeights& w, Image& out) {
+                                                          const ResampleWeights& w, Image& out) {
   const int64_t out_w = out.width();
   for (int64_t yy = 0; yy < out.height(); ++yy) {
     const uint8_t* src = in.row(row0 + yy);
@@ -94,7 +95,8 @@ __attribute__((target("avx2"))) void horizontal_gray_avx2(const ImageView& in, i
       __m256i acc = _mm256_setzero_si256();
       for (; x + 8 <= n; x += 8) {
         const __m256i px = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + x)));
-        acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(px, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(k + x))));
+        acc = _mm256_add_epi32(
+            acc, _mm256_mullo_epi32(px, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(k + x))));
       }
       __m128i s = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
       s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
@@ -111,8 +113,8 @@ __attribute__((target("avx2"))) inline __m256i widen_mul(const uint8_t* p, __m25
 }
 
 // 32 bytes of a row per step, accumulated in registers over all taps.
-__attribute__((target("avx2"))) void vertical_avx2(const ImageView& in, int64_t row0, const ResampleWeights& w,
-                                                    Image& out) {
+__attribute__((target("avx2"))) void vertical_avx2(const ImageView& in, int64_t row0,
+                                                   const ResampleWeights& w, Image& out) {
   const int64_t n = out.width() * out.channels();
   const __m256i half = _mm256_set1_epi32(kHalf);
   const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);

@@ -10,10 +10,10 @@
 namespace focal::data {
 
 struct RawSample {
-  std::string bytes;            // encoded image (JPEG, PNG, ...) when `image` is empty
-  std::optional<Image> image;   // decoded pixels, when the dataset stores them
+  std::string bytes;           // encoded image (JPEG, PNG, ...) when `image` is empty
+  std::optional<Image> image;  // decoded pixels, when the dataset stores them
   int64_t label = 0;
-  std::string name;             // file path or "<shard>:<key>", for log messages
+  std::string name;  // file path or "<shard>:<key>", for log messages
 };
 
 }  // namespace focal::data

@@ -24,8 +24,10 @@ std::pair<std::string, std::string> split_member_name(const std::string& name) {
   return {name.substr(0, dot), name.substr(dot + 1)};
 }
 
-ShardDataset::ShardDataset(const fs::path& folder, ShardDatasetOptions options) : options_(std::move(options)) {
-  if (!fs::is_directory(folder)) throw std::runtime_error("shard dataset: folder '" + folder.string() + "' does not exist");
+ShardDataset::ShardDataset(const fs::path& folder, ShardDatasetOptions options)
+    : options_(std::move(options)) {
+  if (!fs::is_directory(folder))
+    throw std::runtime_error("shard dataset: folder '" + folder.string() + "' does not exist");
   for (const auto& entry : fs::directory_iterator(folder)) {
     if (entry.is_regular_file() && entry.path().extension() == ".tar") shards_.push_back(entry.path());
   }
@@ -42,8 +44,8 @@ ShardDataset::ShardDataset(const fs::path& folder, ShardDatasetOptions options) 
     auto flush = [&] {
       if (current.key.empty()) return;
       if (!has_image || !has_label) {
-        throw std::runtime_error("shard dataset: " + shards_[s].string() + ": sample '" + current.key + "' lacks its " +
-                                 (has_image ? ".cls label" : "image") + " member");
+        throw std::runtime_error("shard dataset: " + shards_[s].string() + ": sample '" + current.key +
+                                 "' lacks its " + (has_image ? ".cls label" : "image") + " member");
       }
       samples_.push_back(current);
     };
@@ -62,7 +64,8 @@ ShardDataset::ShardDataset(const fs::path& folder, ShardDatasetOptions options) 
         try {
           current.label = std::stoll(label_text);
         } catch (const std::exception&) {
-          throw std::runtime_error("shard dataset: " + shards_[s].string() + ": label of '" + key + "' is not a number");
+          throw std::runtime_error("shard dataset: " + shards_[s].string() + ": label of '" + key +
+                                   "' is not a number");
         }
         max_label = std::max(max_label, current.label);
         has_label = true;
@@ -75,7 +78,8 @@ ShardDataset::ShardDataset(const fs::path& folder, ShardDatasetOptions options) 
     flush();
   }
   shard_begin_.push_back(static_cast<int64_t>(samples_.size()));
-  if (samples_.empty()) throw std::runtime_error("shard dataset: the shards in '" + folder.string() + "' hold no sample");
+  if (samples_.empty())
+    throw std::runtime_error("shard dataset: the shards in '" + folder.string() + "' hold no sample");
 
   num_classes_ = max_label + 1;
   std::ifstream classes(folder / "classes.txt");
@@ -84,8 +88,9 @@ ShardDataset::ShardDataset(const fs::path& folder, ShardDatasetOptions options) 
     std::string line;
     while (std::getline(classes, line)) n += line.empty() ? 0 : 1;
     if (n < num_classes_) {
-      throw std::runtime_error("shard dataset: " + (folder / "classes.txt").string() + " names " + std::to_string(n) +
-                               " classes but labels go up to " + std::to_string(max_label));
+      throw std::runtime_error("shard dataset: " + (folder / "classes.txt").string() + " names " +
+                               std::to_string(n) + " classes but labels go up to " +
+                               std::to_string(max_label));
     }
     num_classes_ = n;
   }

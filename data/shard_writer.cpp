@@ -20,28 +20,35 @@ namespace {
 std::string extension_for(const RawSample& s) {
   const auto* data = reinterpret_cast<const uint8_t*>(s.bytes.data());
   switch (sniff_format(data, s.bytes.size())) {
-    case ImageFormat::kJpeg: return "jpg";
-    case ImageFormat::kPng: return "png";
-    case ImageFormat::kOther: break;
+    case ImageFormat::kJpeg:
+      return "jpg";
+    case ImageFormat::kPng:
+      return "png";
+    case ImageFormat::kOther:
+      break;
   }
   std::string ext = fs::path(s.name).extension().string();
   if (!ext.empty()) ext = ext.substr(1);
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (ext.empty() || ext.find('.') != std::string::npos) throw std::runtime_error(s.name + ": unknown image type");
+  if (ext.empty() || ext.find('.') != std::string::npos)
+    throw std::runtime_error(s.name + ": unknown image type");
   return ext;
 }
 
 }  // namespace
 
-ShardWriteResult write_shards(const Dataset& source, const fs::path& out_dir, const ShardWriterOptions& options,
+ShardWriteResult write_shards(const Dataset& source, const fs::path& out_dir,
+                              const ShardWriterOptions& options,
                               const std::vector<std::string>& class_names) {
-  if (options.samples_per_shard() < 1) throw std::invalid_argument("write_shards: samples_per_shard must be >= 1");
+  if (options.samples_per_shard() < 1)
+    throw std::invalid_argument("write_shards: samples_per_shard must be >= 1");
   fs::create_directories(out_dir);
   std::vector<int64_t> order(static_cast<size_t>(source.size()));
   std::iota(order.begin(), order.end(), 0);
   if (options.shuffle()) {
     Rng rng(options.seed());
-    for (int64_t i = static_cast<int64_t>(order.size()) - 1; i > 0; --i) std::swap(order[i], order[rng.randint(0, i)]);
+    for (int64_t i = static_cast<int64_t>(order.size()) - 1; i > 0; --i)
+      std::swap(order[i], order[rng.randint(0, i)]);
   }
   ShardWriteResult result;
   std::unique_ptr<TarWriter> writer;

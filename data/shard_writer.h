@@ -29,6 +29,7 @@ struct ShardWriteResult {
 // `source` must hand over encoded files (RawSample::bytes). Throws std::runtime_error when a sample
 // cannot be read or the output cannot be written.
 ShardWriteResult write_shards(const Dataset& source, const std::filesystem::path& out_dir,
-                              const ShardWriterOptions& options, const std::vector<std::string>& class_names = {});
+                              const ShardWriterOptions& options,
+                              const std::vector<std::string>& class_names = {});
 
 }  // namespace focal::data

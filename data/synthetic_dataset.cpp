@@ -12,7 +12,8 @@ namespace focal::data {
 SyntheticDataset::SyntheticDataset(SyntheticDatasetOptions options) : options_(std::move(options)) {
   if (options_.size() < 0 || options_.num_classes() < 1 || options_.height() < 1 || options_.width() < 1 ||
       (options_.channels() != 1 && options_.channels() != 3)) {
-    throw std::invalid_argument("synthetic dataset: size >= 0, num_classes >= 1, positive image size and 1 or 3 channels");
+    throw std::invalid_argument(
+        "synthetic dataset: size >= 0, num_classes >= 1, positive image size and 1 or 3 channels");
   }
 }
 
@@ -28,7 +29,8 @@ RawSample SyntheticDataset::get(int64_t index) const {
   std::vector<float> rows(h * c), cols(w * c);
   for (int64_t ch = 0; ch < c; ++ch) {
     const double base = rng.uniform(40, 215), fy = rng.uniform(0.01, 0.2), fx = rng.uniform(0.01, 0.2);
-    const double ay = rng.uniform(10, 40), ax = rng.uniform(10, 40), py = rng.uniform(0, 6.3), px = rng.uniform(0, 6.3);
+    const double ay = rng.uniform(10, 40), ax = rng.uniform(10, 40), py = rng.uniform(0, 6.3),
+                 px = rng.uniform(0, 6.3);
     for (int64_t y = 0; y < h; ++y) rows[y * c + ch] = static_cast<float>(base + ay * std::sin(fy * y + py));
     for (int64_t x = 0; x < w; ++x) cols[x * c + ch] = static_cast<float>(ax * std::sin(fx * x + px));
   }
@@ -47,6 +49,8 @@ RawSample SyntheticDataset::get(int64_t index) const {
   return s;
 }
 
-std::string SyntheticDataset::describe(int64_t index) const { return "synthetic[" + std::to_string(index) + "]"; }
+std::string SyntheticDataset::describe(int64_t index) const {
+  return "synthetic[" + std::to_string(index) + "]";
+}
 
 }  // namespace focal::data

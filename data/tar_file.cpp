@@ -76,10 +76,12 @@ bool TarReader::next(TarMember& member) {
     int64_t sum = 0;
     for (int i = 0; i < kBlock; ++i) sum += (i >= 148 && i < 156) ? ' ' : static_cast<unsigned char>(h[i]);
     if (!ok || sum != checksum) {
-      throw std::runtime_error(path_.string() + ": corrupt tar header at byte " + std::to_string(pos_ - kBlock));
+      throw std::runtime_error(path_.string() + ": corrupt tar header at byte " +
+                               std::to_string(pos_ - kBlock));
     }
     if (pos_ + padded(size) > file_size_) {
-      throw std::runtime_error(path_.string() + ": tar member at byte " + std::to_string(pos_) + " runs past the end");
+      throw std::runtime_error(path_.string() + ": tar member at byte " + std::to_string(pos_) +
+                               " runs past the end");
     }
     const char type = h[156];
     if (type == 'L') {  // GNU long name: the next header's name is this member's contents
@@ -93,7 +95,8 @@ bool TarReader::next(TarMember& member) {
       continue;
     }
     std::string name = field_string(h, 100);
-    if (std::memcmp(h + 257, "ustar", 5) == 0 && h[345] != '\0') name = field_string(h + 345, 155) + "/" + name;
+    if (std::memcmp(h + 257, "ustar", 5) == 0 && h[345] != '\0')
+      name = field_string(h + 345, 155) + "/" + name;
     current_.name = long_name.empty() ? name : long_name;
     current_.offset = pos_;
     current_.size = size;
@@ -110,7 +113,8 @@ std::string TarReader::read_contents() {
 
 TarWriter::TarWriter(const std::filesystem::path& path) : path_(path), temp_path_(path.string() + ".tmp") {
   file_ = std::fopen(temp_path_.c_str(), "wb");
-  if (file_ == nullptr) throw std::runtime_error(temp_path_.string() + ": cannot create: " + std::strerror(errno));
+  if (file_ == nullptr)
+    throw std::runtime_error(temp_path_.string() + ": cannot create: " + std::strerror(errno));
 }
 
 TarWriter::~TarWriter() {
@@ -148,7 +152,9 @@ void TarWriter::add(const std::string& name, const std::string& contents) {
   h[155] = ' ';
   write(h, kBlock);
   write(contents.data(), contents.size());
-  const std::vector<char> pad(static_cast<size_t>(padded(static_cast<int64_t>(contents.size())) - static_cast<int64_t>(contents.size())), 0);
+  const std::vector<char> pad(static_cast<size_t>(padded(static_cast<int64_t>(contents.size())) -
+                                                  static_cast<int64_t>(contents.size())),
+                              0);
   write(pad.data(), pad.size());
 }
 

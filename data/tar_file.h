@@ -9,8 +9,8 @@
 namespace focal::data {
 
 struct TarMember {
-  std::string name;     // full member path (ustar prefix and GNU long names resolved)
-  int64_t offset = 0;   // byte offset of the contents in the archive
+  std::string name;    // full member path (ustar prefix and GNU long names resolved)
+  int64_t offset = 0;  // byte offset of the contents in the archive
   int64_t size = 0;
 };
 

@@ -31,7 +31,8 @@ Image decode_sample(const RawSample& sample, ImageDecoder& decoder, int64_t chan
 
 std::array<int64_t, 2> resize_shorter_side(int64_t height, int64_t width, int64_t size) {
   const int64_t short_side = std::min(height, width), long_side = std::max(height, width);
-  const auto new_long = static_cast<int64_t>(static_cast<double>(size * long_side) / static_cast<double>(short_side));
+  const auto new_long =
+      static_cast<int64_t>(static_cast<double>(size * long_side) / static_cast<double>(short_side));
   return width <= height ? std::array<int64_t, 2>{new_long, size} : std::array<int64_t, 2>{size, new_long};
 }
 
@@ -45,16 +46,20 @@ TrainTransform::TrainTransform(TrainTransformOptions options)
     : options_(std::move(options)), normalize_(options_.mean(), options_.std()) {
   check_channels(options_.channels());
   if (options_.img_size() <= 0) throw std::invalid_argument("TrainTransform: img_size must be positive");
-  if (options_.interpolation() != "random") interpolation_ = interpolation_from_string(options_.interpolation());
+  if (options_.interpolation() != "random")
+    interpolation_ = interpolation_from_string(options_.interpolation());
   if (auto_augment_enabled(options_.auto_augment())) {
     AugmentHparams hp;
     std::vector<uint8_t> fill;
-    for (double m : options_.mean()) fill.push_back(static_cast<uint8_t>(std::min(255.0, std::nearbyint(255.0 * m))));
+    for (double m : options_.mean())
+      fill.push_back(static_cast<uint8_t>(std::min(255.0, std::nearbyint(255.0 * m))));
     hp.fill(fill);
     hp.interpolation(interpolation_);
     rand_augment_.emplace(parse_rand_augment(options_.auto_augment()), hp);
   }
-  erasing_.probability(options_.reprob()).mode(options_.remode()).max_count(std::max<int64_t>(1, options_.recount()));
+  erasing_.probability(options_.reprob())
+      .mode(options_.remode())
+      .max_count(std::max<int64_t>(1, options_.recount()));
 }
 
 std::array<int64_t, 3> TrainTransform::output_shape() const {
@@ -78,14 +83,16 @@ Image TrainTransform::random_resized_crop(const RawSample& sample, Rng& rng, Ima
   }
   const Rect crop = sample_random_resized_crop(rng, info.width, info.height, options_.crop());
   const Interpolation interp =
-      interpolation_.has_value() ? *interpolation_ : (rng.uniform() < 0.5 ? Interpolation::kBilinear : Interpolation::kBicubic);
+      interpolation_.has_value() ? *interpolation_
+                                 : (rng.uniform() < 0.5 ? Interpolation::kBilinear : Interpolation::kBicubic);
   if (!decoded.empty()) return resize(decoded.view(crop), size, size, interp);
   const int64_t denom =
       options_.dct_scaling() && info.format == ImageFormat::kJpeg ? dct_scale_for_crop(crop, size, size) : 1;
   const auto* bytes = reinterpret_cast<const uint8_t*>(sample.bytes.data());
   if (denom == 1) {
     const DecodedWindow w = decoder.decode_window(bytes, sample.bytes.size(), channels, 1, crop);
-    return resize(w.image.view(Rect{crop.x - w.x, crop.y - w.y, crop.width, crop.height}), size, size, interp);
+    return resize(w.image.view(Rect{crop.x - w.x, crop.y - w.y, crop.width, crop.height}), size, size,
+                  interp);
   }
   // At 1/denom the crop box becomes fractional; decode the pixels around it (a couple of rows of margin for
   // the filter) and resize with Pillow's box semantics.
@@ -98,7 +105,8 @@ Image TrainTransform::random_resized_crop(const RawSample& sample, Rng& rng, Ima
   region.height = std::min(sh, scaled(crop.y + crop.height) + 2) - region.y;
   const DecodedWindow w = decoder.decode_window(bytes, sample.bytes.size(), channels, denom, region);
   const auto d = static_cast<float>(denom);
-  ResampleBox box{static_cast<float>(crop.x) / d - static_cast<float>(w.x), static_cast<float>(crop.y) / d - static_cast<float>(w.y),
+  ResampleBox box{static_cast<float>(crop.x) / d - static_cast<float>(w.x),
+                  static_cast<float>(crop.y) / d - static_cast<float>(w.y),
                   static_cast<float>(crop.x + crop.width) / d - static_cast<float>(w.x),
                   static_cast<float>(crop.y + crop.height) / d - static_cast<float>(w.y)};
   box.x0 = std::max(box.x0, 0.f);
@@ -119,7 +127,8 @@ void TrainTransform::operator()(const RawSample& sample, Rng& rng, ImageDecoder&
       (*rand_augment_)(img, rng);
     } else {
       const double s = options_.color_jitter();
-      apply_color_jitter(img, sample_color_jitter(rng, ColorJitterOptions().brightness(s).contrast(s).saturation(s)));
+      apply_color_jitter(
+          img, sample_color_jitter(rng, ColorJitterOptions().brightness(s).contrast(s).saturation(s)));
     }
   }
   normalize_(img, flip, out);

@@ -102,7 +102,8 @@ class EvalTransform : public SampleTransform {
   Normalizer normalize_;
 };
 
-// torchvision's Resize(int) output size: the shorter side becomes `size`, the longer int(size * long / short).
+// torchvision's Resize(int) output size: the shorter side becomes `size`, the longer int(size * long /
+// short).
 std::array<int64_t, 2> resize_shorter_side(int64_t height, int64_t width, int64_t size);
 // torchvision's CenterCrop offsets: int(round((dim - crop) / 2)) with Python's half-to-even rounding.
 Rect center_crop_rect(int64_t height, int64_t width, int64_t crop_height, int64_t crop_width);

@@ -9,7 +9,8 @@ namespace focal::eval {
 ArgParser::ArgParser(std::string program, std::string description)
     : program_(std::move(program)), description_(std::move(description)) {}
 
-ArgParser& ArgParser::option(const std::string& name, const std::string& help, const std::string& default_value) {
+ArgParser& ArgParser::option(const std::string& name, const std::string& help,
+                             const std::string& default_value) {
   order_.push_back(name);
   specs_[name] = {help, default_value, false};
   return *this;
@@ -28,7 +29,8 @@ bool ArgParser::parse(int argc, char** argv) {
       std::cout << help();
       return false;
     }
-    if (arg.rfind("--", 0) != 0) throw std::invalid_argument(program_ + ": unexpected argument '" + arg + "'");
+    if (arg.rfind("--", 0) != 0)
+      throw std::invalid_argument(program_ + ": unexpected argument '" + arg + "'");
     std::string name = arg.substr(2), value;
     const auto eq = name.find('=');
     if (eq != std::string::npos) {
@@ -36,7 +38,8 @@ bool ArgParser::parse(int argc, char** argv) {
       name = name.substr(0, eq);
     }
     const auto it = specs_.find(name);
-    if (it == specs_.end()) throw std::invalid_argument(program_ + ": unknown option '--" + name + "' (see --help)");
+    if (it == specs_.end())
+      throw std::invalid_argument(program_ + ": unknown option '--" + name + "' (see --help)");
     if (it->second.is_flag) {
       values_[name] = "1";
       continue;

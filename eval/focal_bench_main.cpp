@@ -33,7 +33,8 @@ int main(int argc, char** argv) {
       model = focal::create_model_from_config(config);
       img_size = config.get<int64_t>("DATA.IMG_SIZE");
       name = config.get<std::string>("MODEL.NAME");
-      if (config.get<std::string>("MODEL.TYPE") == "focal") in_chans = config.get<int64_t>("MODEL.FOCAL.IN_CHANS");
+      if (config.get<std::string>("MODEL.TYPE") == "focal")
+        in_chans = config.get<int64_t>("MODEL.FOCAL.IN_CHANS");
     } else {
       name = args.get("model");
       model = focal::create_model(name);

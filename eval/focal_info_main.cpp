@@ -7,14 +7,17 @@
 
 int main(int argc, char** argv) {
   try {
-    focal::eval::ArgParser args("focal-info", "Lists the registered models: parameters and GMACs at their input size.");
+    focal::eval::ArgParser args("focal-info",
+                                "Lists the registered models: parameters and GMACs at their input size.");
     args.flag("json", "print a JSON list of {\"name\", \"params\", \"macs\", \"img_size\"}")
         .option("family", "only this family (focal or halonet)");
     if (!args.parse(argc, argv)) return 0;
     const std::string family = args.get("family");
     bool first = true;
-    if (args.has("json")) std::cout << "[";
-    else std::printf("%-40s %-8s %8s %14s %9s\n", "model", "family", "img_size", "params", "GMACs");
+    if (args.has("json"))
+      std::cout << "[";
+    else
+      std::printf("%-40s %-8s %8s %14s %9s\n", "model", "family", "img_size", "params", "GMACs");
     for (const auto& entry : focal::registered_models()) {
       if (!family.empty() && entry.family != family) continue;
       const auto c = focal::registered_model_complexity(entry.name);

@@ -12,8 +12,8 @@
 
 int main(int argc, char** argv) {
   try {
-    focal::eval::ArgParser args("focal-verify",
-                                "Checks a checkpoint against reference outputs of the original implementation.");
+    focal::eval::ArgParser args(
+        "focal-verify", "Checks a checkpoint against reference outputs of the original implementation.");
     args.option("config", "constructor-argument JSON (as in the fixtures) or a YAML configuration")
         .option("checkpoint", "weights (.pth: zip or legacy torch.save; model/state_dict/... layouts)")
         .option("reference", "reference tensors (.io.pth: input, stage0.., logits, target, loss, grad.*)")
@@ -47,7 +47,8 @@ int main(int argc, char** argv) {
                   row.passed ? "ok" : "FAIL");
     }
     for (const auto& problem : result.problems) std::printf("problem: %s\n", problem.c_str());
-    const auto failed = std::count_if(result.rows.begin(), result.rows.end(), [](auto& r) { return !r.passed; });
+    const auto failed =
+        std::count_if(result.rows.begin(), result.rows.end(), [](auto& r) { return !r.passed; });
     std::printf("%zu tensors compared, %ld outside tolerance, %zu problems: %s\n", result.rows.size(),
                 static_cast<long>(failed), result.problems.size(), result.passed() ? "PASS" : "FAIL");
     return result.passed() ? 0 : 1;

@@ -32,8 +32,10 @@ void reset_peak_memory(const torch::Device& device) {
 double peak_memory_mib(const torch::Device& device) {
 #ifdef FOCAL_HAVE_CUDA_ALLOCATOR
   if (device.is_cuda()) {
-    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index() < 0 ? 0 : device.index());
-    const auto& peak = stats.allocated_bytes[static_cast<size_t>(c10::CachingAllocator::StatType::AGGREGATE)].peak;
+    const auto stats =
+        c10::cuda::CUDACachingAllocator::getDeviceStats(device.index() < 0 ? 0 : device.index());
+    const auto& peak =
+        stats.allocated_bytes[static_cast<size_t>(c10::CachingAllocator::StatType::AGGREGATE)].peak;
     return static_cast<double>(peak) / (1024.0 * 1024.0);
   }
 #endif
@@ -65,8 +67,6 @@ BenchmarkResult timed(const std::string& mode, const BenchmarkOptions& o, const 
   return r;
 }
 
-
-
 }  // namespace
 
 BenchmarkResult benchmark_forward(Classifier model, const BenchmarkOptions& o) {
@@ -84,7 +84,8 @@ BenchmarkResult benchmark_train(Classifier model, const BenchmarkOptions& o) {
   model->to(o.device);
   model->train();
   auto images = torch::randn({o.batch_size, o.in_chans, o.img_size, o.img_size}, torch::device(o.device));
-  auto labels = torch::randint(model->num_classes(), {o.batch_size}, torch::device(o.device).dtype(torch::kLong));
+  auto labels =
+      torch::randint(model->num_classes(), {o.batch_size}, torch::device(o.device).dtype(torch::kLong));
   torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(5e-4).weight_decay(0.05));
   return timed("train", o, [&] {
     optimizer.zero_grad();

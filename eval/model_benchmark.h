@@ -21,7 +21,7 @@ struct BenchmarkOptions {
 };
 
 struct BenchmarkResult {
-  std::string mode;        // "forward" | "train"
+  std::string mode;  // "forward" | "train"
   double images_per_second = 0;
   double seconds_per_iteration = 0;
   double peak_memory_mib = 0;  // CUDA allocator peak on GPU; process peak RSS on CPU

@@ -63,7 +63,8 @@ VerifyResult verify_focal(FocalTransformer& model, const std::map<std::string, t
     for (size_t i = 0; i < features.stages.size(); ++i) {
       compare("stage" + std::to_string(i), features.stages[i], tol.outputs, false);
     }
-    compare("logits", model->head ? model->head->forward(features.pooled) : features.pooled, tol.outputs, false);
+    compare("logits", model->head ? model->head->forward(features.pooled) : features.pooled, tol.outputs,
+            false);
   }
 
   const auto target = reference.find("target");

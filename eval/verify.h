@@ -13,14 +13,14 @@
 namespace focal::eval {
 
 struct Tolerances {
-  double outputs = 1e-4;   // stage outputs, logits: max abs difference
-  double loss = 1e-5;      // absolute
-  double gradients = 1e-4; // max abs difference relative to the largest reference magnitude of the tensor
+  double outputs = 1e-4;    // stage outputs, logits: max abs difference
+  double loss = 1e-5;       // absolute
+  double gradients = 1e-4;  // max abs difference relative to the largest reference magnitude of the tensor
 };
 
 struct VerifyRow {
-  std::string name;    // reference key, e.g. "stage2", "logits", "grad.head.weight"
-  double difference;   // max abs (relative for gradients)
+  std::string name;   // reference key, e.g. "stage2", "logits", "grad.head.weight"
+  double difference;  // max abs (relative for gradients)
   double tolerance;
   bool passed;
 };

@@ -27,7 +27,8 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
   auto tmp = temporary_sibling(path);
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error(path.string() + ": cannot be written (opening " + tmp.string() + " failed)");
+    if (!out)
+      throw std::runtime_error(path.string() + ": cannot be written (opening " + tmp.string() + " failed)");
     out.write(content.data(), static_cast<std::streamsize>(content.size()));
     out.flush();
     if (!out) throw std::runtime_error(path.string() + ": writing failed (disk full?)");

@@ -15,8 +15,8 @@ torch::Tensor Criterion::operator()(const torch::Tensor& logits, const torch::Te
     }
     case LossKind::kLabelSmoothing: {
       auto nll = -logp.gather(-1, targets.view({-1, 1})).squeeze(-1);  // (B,)
-      auto uniform = -logp.mean(-1);                                     // (B,)
-      return ((1.0 - smoothing) * nll + smoothing * uniform).mean();     // ()
+      auto uniform = -logp.mean(-1);                                   // (B,)
+      return ((1.0 - smoothing) * nll + smoothing * uniform).mean();   // ()
     }
     case LossKind::kCrossEntropy:
       return torch::nll_loss(logp, targets);  // ()

@@ -14,7 +14,8 @@ struct Criterion {
   LossKind kind = LossKind::kCrossEntropy;
   double smoothing = 0.0;
 
-  // logits (B, K); targets (B,) int64 labels, or (B, K) probabilities for kSoftTarget. Returns the batch mean.
+  // logits (B, K); targets (B,) int64 labels, or (B, K) probabilities for kSoftTarget. Returns the batch
+  // mean.
   torch::Tensor operator()(const torch::Tensor& logits, const torch::Tensor& targets) const;
   std::string describe() const;
 };

@@ -9,7 +9,7 @@ namespace focal::train {
 struct EpochRecord {
   static constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
   int64_t epoch = 0;
-  int64_t step = 0;  // optimizer steps taken when the epoch ended
+  int64_t step = 0;   // optimizer steps taken when the epoch ended
   double lr = kNone;  // LR of the first parameter group at the end of the epoch
   double train_loss = kNone;
   double grad_norm = kNone;

@@ -8,11 +8,13 @@
 
 namespace focal::train {
 
-GradScaler::GradScaler(GradScalerOptions options) : options_(std::move(options)), scale_(options_.init_scale()) {
+GradScaler::GradScaler(GradScalerOptions options)
+    : options_(std::move(options)), scale_(options_.init_scale()) {
   if (options_.init_scale() <= 0 || options_.growth_factor() <= 1.0 || options_.backoff_factor() <= 0 ||
       options_.backoff_factor() >= 1.0 || options_.growth_interval() <= 0) {
-    throw std::invalid_argument("GradScaler: need init_scale > 0, growth_factor > 1, 0 < backoff_factor < 1, "
-                                "growth_interval > 0");
+    throw std::invalid_argument(
+        "GradScaler: need init_scale > 0, growth_factor > 1, 0 < backoff_factor < 1, "
+        "growth_interval > 0");
   }
 }
 
@@ -46,7 +48,8 @@ bool GradScaler::step(torch::optim::Optimizer& optimizer) {
   }
   if (!unscaled_) {
     std::vector<torch::Tensor> params;
-    for (const auto& g : optimizer.param_groups()) params.insert(params.end(), g.params().begin(), g.params().end());
+    for (const auto& g : optimizer.param_groups())
+      params.insert(params.end(), g.params().begin(), g.params().end());
     unscale(params);
   }
   if (found_inf_) return false;

@@ -12,7 +12,7 @@ struct ScaledLr {
   double min = 0;
 };
 
-ScaledLr linear_scaled_lr(double base_lr, double warmup_lr, double min_lr, int64_t batch_size, int64_t world_size,
-                          int64_t accumulation_steps);
+ScaledLr linear_scaled_lr(double base_lr, double warmup_lr, double min_lr, int64_t batch_size,
+                          int64_t world_size, int64_t accumulation_steps);
 
 }  // namespace focal::train

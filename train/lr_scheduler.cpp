@@ -15,10 +15,12 @@ LrScheduler::LrScheduler(torch::optim::Optimizer& optimizer, LrSchedulerOptions 
                                 "' (expected cosine, linear or step)");
   }
   if (o.t_initial() <= 0) {
-    throw std::invalid_argument("LR schedule: t_initial must be positive (epochs x iterations per epoch), got " +
-                                std::to_string(o.t_initial()));
+    throw std::invalid_argument(
+        "LR schedule: t_initial must be positive (epochs x iterations per epoch), got " +
+        std::to_string(o.t_initial()));
   }
-  if (o.warmup_t() < 0 || o.lr_min() < 0) throw std::invalid_argument("LR schedule: negative warm-up or min LR");
+  if (o.warmup_t() < 0 || o.lr_min() < 0)
+    throw std::invalid_argument("LR schedule: negative warm-up or min LR");
   for (auto& group : optimizer_->param_groups()) base_lrs_.push_back(group.options().get_lr());
   if (o.warmup_t() > 0) apply(std::vector<double>(base_lrs_.size(), o.warmup_lr_init()));
 }
@@ -86,8 +88,9 @@ void LrScheduler::load_state_dict(const c10::IValue& state) {
   auto d = as_dict(state, where);
   auto bases = dict_doubles(d, "base_values", where);
   if (bases.size() != base_lrs_.size()) {
-    throw std::runtime_error(where + ": " + std::to_string(bases.size()) + " parameter groups in the checkpoint, " +
-                             std::to_string(base_lrs_.size()) + " in the optimizer");
+    throw std::runtime_error(where + ": " + std::to_string(bases.size()) +
+                             " parameter groups in the checkpoint, " + std::to_string(base_lrs_.size()) +
+                             " in the optimizer");
   }
   base_lrs_ = bases;
   // timm's state has no position (its owner calls step_update again); ours records it.

@@ -18,7 +18,7 @@ std::vector<double> topk_accuracy(const torch::Tensor& logits, const torch::Tens
   if (batch == 0) return std::vector<double>(topk.size(), 0.0);
   const int64_t max_k = std::min(*std::max_element(topk.begin(), topk.end()), logits.size(1));
   auto pred = std::get<1>(logits.topk(max_k, /*dim=*/1, /*largest=*/true, /*sorted=*/true));  // (B, max_k)
-  auto correct = pred.eq(labels.view({-1, 1}).to(pred.device()));                              // (B, max_k)
+  auto correct = pred.eq(labels.view({-1, 1}).to(pred.device()));                             // (B, max_k)
   for (int64_t k : topk) {
     int64_t kk = std::min(k, max_k);
     double hits = correct.narrow(1, 0, kk).any(1).sum().item<double>();  // () count of hits

@@ -101,7 +101,8 @@ std::vector<EpochRecord> read_metrics_csv(const std::filesystem::path& path) {
     }
     if (cells.size() != names.size()) {
       throw std::runtime_error(path.string() + ":" + std::to_string(line_no) + ": expected " +
-                               std::to_string(names.size()) + " columns, found " + std::to_string(cells.size()));
+                               std::to_string(names.size()) + " columns, found " +
+                               std::to_string(cells.size()));
     }
     EpochRecord r;
     r.epoch = static_cast<int64_t>(parse_value(cells[0], path, line_no));

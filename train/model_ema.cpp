@@ -21,13 +21,15 @@ void ModelEma::for_each_pair(const torch::nn::Module& model, Fn fn) {
   auto theirs_p = model.named_parameters();
   auto theirs_b = model.named_buffers();
   if (mine_p.size() != theirs_p.size() || mine_b.size() != theirs_b.size()) {
-    throw std::runtime_error("ModelEma: the EMA copy and the model have different parameter or buffer counts");
+    throw std::runtime_error(
+        "ModelEma: the EMA copy and the model have different parameter or buffer counts");
   }
   auto visit = [&](auto& mine, auto& theirs) {
     for (const auto& item : theirs) {
       auto* e = mine.find(item.key());
       if (e == nullptr || !e->sizes().equals(item.value().sizes())) {
-        throw std::runtime_error("ModelEma: '" + item.key() + "' is missing or has another shape in the EMA copy");
+        throw std::runtime_error("ModelEma: '" + item.key() +
+                                 "' is missing or has another shape in the EMA copy");
       }
       fn(*e, item.value());
     }

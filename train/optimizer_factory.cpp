@@ -138,8 +138,9 @@ void load_optimizer_state_dict(torch::optim::Optimizer& optimizer, const Optimiz
   auto groups = groups_value.toList();
   auto& mine = optimizer.param_groups();
   if (groups.size() != mine.size()) {
-    throw std::runtime_error(where + ": " + std::to_string(groups.size()) + " parameter groups in the checkpoint, " +
-                             std::to_string(mine.size()) + " in the optimizer");
+    throw std::runtime_error(where + ": " + std::to_string(groups.size()) +
+                             " parameter groups in the checkpoint, " + std::to_string(mine.size()) +
+                             " in the optimizer");
   }
   for (size_t i = 0; i < mine.size(); ++i) {
     auto gd = as_dict(groups.get(i), where + " param_groups[" + std::to_string(i) + "]");
@@ -165,8 +166,8 @@ void load_optimizer_state_dict(torch::optim::Optimizer& optimizer, const Optimiz
     auto s = as_dict(entry.value(), pw);
     auto check = [&](const torch::Tensor& t, const char* key) {
       if (!t.sizes().equals(p.sizes())) {
-        throw std::runtime_error(pw + ": '" + key + "' has shape " + c10::str(t.sizes()) + ", parameter has " +
-                                 c10::str(p.sizes()));
+        throw std::runtime_error(pw + ": '" + key + "' has shape " + c10::str(t.sizes()) +
+                                 ", parameter has " + c10::str(p.sizes()));
       }
       return t.to(p.device(), p.scalar_type()).clone();
     };

@@ -28,7 +28,8 @@ void prepare_output_dir(const std::filesystem::path& dir) {
   {
     std::ofstream out(probe);
     if (!out || !(out << "ok") || !out.flush()) {
-      throw std::runtime_error("output folder " + dir.string() + " is not writable (check its permissions or --output)");
+      throw std::runtime_error("output folder " + dir.string() +
+                               " is not writable (check its permissions or --output)");
     }
   }
   std::filesystem::remove(probe, ec);

@@ -27,13 +27,14 @@ bool contains(const std::string& s, const std::string& part) { return s.find(par
 // Tables the model derives from its geometry; copying them from another geometry would corrupt it.
 bool is_geometry_buffer(const std::string& name) {
   auto leaf = last_component(name);
-  return starts_with(leaf, "relative_position_index") || starts_with(leaf, "valid_ind_") || leaf == "attn_mask" ||
-         leaf == "relative_coords_table";
+  return starts_with(leaf, "relative_position_index") || starts_with(leaf, "valid_ind_") ||
+         leaf == "attn_mask" || leaf == "relative_coords_table";
 }
 
 int64_t exact_sqrt(int64_t n, const std::string& name) {
   auto r = static_cast<int64_t>(std::llround(std::sqrt(static_cast<double>(n))));
-  if (r * r != n) throw std::runtime_error("pretrained '" + name + "': " + std::to_string(n) + " is not a square");
+  if (r * r != n)
+    throw std::runtime_error("pretrained '" + name + "': " + std::to_string(n) + " is not a square");
   return r;
 }
 
@@ -46,7 +47,7 @@ torch::Tensor resize_grids(const torch::Tensor& rows, int64_t s2, const std::str
                                       .size(std::vector<int64_t>{s2, s2})
                                       .mode(torch::kBicubic)
                                       .align_corners(false));  // (1, N, S2, S2)
-  return out.reshape({n, s2 * s2});                           // (N, S2*S2)
+  return out.reshape({n, s2 * s2});                            // (N, S2*S2)
 }
 
 std::string shape_change(const std::string& name, const torch::Tensor& from, const torch::Tensor& to) {
@@ -64,8 +65,8 @@ std::string join(const std::vector<std::string>& v, size_t limit) {
 
 std::string PretrainedReport::summary() const {
   std::ostringstream s;
-  s << loaded.size() << " loaded, " << resized.size() << " resized, " << reinitialized.size() << " re-initialised, "
-    << skipped.size() << " skipped, " << missing.size() << " missing";
+  s << loaded.size() << " loaded, " << resized.size() << " resized, " << reinitialized.size()
+    << " re-initialised, " << skipped.size() << " skipped, " << missing.size() << " missing";
   if (!resized.empty()) s << "\n  resized: " << join(resized, 64);
   if (!reinitialized.empty()) s << "\n  re-initialised: " << join(reinitialized, 64);
   if (!skipped.empty()) s << "\n  skipped: " << join(skipped, 16);
@@ -126,8 +127,8 @@ PretrainedReport load_pretrained(ClassifierImpl& model, const std::string& path)
       auto s2 = exact_sqrt(dst.size(0), name);
       to_load.emplace_back(name, resize_grids(src.t(), s2, name).t().contiguous());
       report.resized.push_back(shape_change(name, src, dst));
-    } else if (contains(name, "relative_position_bias_table_to_windows") && src.dim() == 2 && dst.dim() == 2 &&
-               src.size(0) == dst.size(0)) {
+    } else if (contains(name, "relative_position_bias_table_to_windows") && src.dim() == 2 &&
+               dst.dim() == 2 && src.size(0) == dst.size(0)) {
       // (nH, s*s)
       auto s2 = exact_sqrt(dst.size(1), name);
       to_load.emplace_back(name, resize_grids(src, s2, name));
@@ -139,17 +140,20 @@ PretrainedReport load_pretrained(ClassifierImpl& model, const std::string& path)
       double keep_sum = static_cast<double>(src.size(1)) / static_cast<double>(dst.size(1));
       to_load.emplace_back(name, resize_grids(src, s2, name) * keep_sum);
       report.resized.push_back(shape_change(name, src, dst));
-    } else if (leaf == "absolute_pos_embed" && src.dim() == 3 && dst.dim() == 3 && src.size(2) == dst.size(2)) {
+    } else if (leaf == "absolute_pos_embed" && src.dim() == 3 && dst.dim() == 3 &&
+               src.size(2) == dst.size(2)) {
       auto s2 = exact_sqrt(dst.size(1), name);
-      auto rows = src[0].t();                                                          // (C, L1)
+      auto rows = src[0].t();                                                                  // (C, L1)
       to_load.emplace_back(name, resize_grids(rows, s2, name).t().unsqueeze(0).contiguous());  // (1, L2, C)
       report.resized.push_back(shape_change(name, src, dst));
     } else {
-      mismatched.push_back(name + ": checkpoint " + c10::str(src.sizes()) + " vs model " + c10::str(dst.sizes()));
+      mismatched.push_back(name + ": checkpoint " + c10::str(src.sizes()) + " vs model " +
+                           c10::str(dst.sizes()));
     }
   }
   if (!mismatched.empty()) {
-    throw std::runtime_error("pretrained " + path + ": shapes that cannot be adapted: " + join(mismatched, 32));
+    throw std::runtime_error("pretrained " + path +
+                             ": shapes that cannot be adapted: " + join(mismatched, 32));
   }
   auto load_report = io::load_state_dict(model, to_load, /*strict=*/false, path);
   for (const auto& name : load_report.missing) {

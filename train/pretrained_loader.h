@@ -20,11 +20,11 @@
 namespace focal::train {
 
 struct PretrainedReport {
-  std::vector<std::string> loaded;          // copied as they are
-  std::vector<std::string> resized;         // "name: [a, b] -> [c, d]"
-  std::vector<std::string> reinitialized;   // freshly initialised instead of loaded
-  std::vector<std::string> skipped;         // geometry buffers and checkpoint entries the model lacks
-  std::vector<std::string> missing;         // model tensors the checkpoint lacks (kept as initialised)
+  std::vector<std::string> loaded;         // copied as they are
+  std::vector<std::string> resized;        // "name: [a, b] -> [c, d]"
+  std::vector<std::string> reinitialized;  // freshly initialised instead of loaded
+  std::vector<std::string> skipped;        // geometry buffers and checkpoint entries the model lacks
+  std::vector<std::string> missing;        // model tensors the checkpoint lacks (kept as initialised)
   std::string summary() const;
 };
 

@@ -11,7 +11,8 @@ double process_rss_mib() {
   std::ifstream statm("/proc/self/statm");
   long pages_total = 0, pages_resident = 0;
   if (!(statm >> pages_total >> pages_resident)) return 0.0;
-  return static_cast<double>(pages_resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+  return static_cast<double>(pages_resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)) /
+         (1024.0 * 1024.0);
 }
 
 double device_peak_mib(const torch::Device& device) {

@@ -26,7 +26,9 @@ void put_varint(std::string& out, uint64_t v) {
   out.push_back(static_cast<char>(v));
 }
 
-void put_key(std::string& out, uint32_t field, uint32_t wire_type) { put_varint(out, (field << 3) | wire_type); }
+void put_key(std::string& out, uint32_t field, uint32_t wire_type) {
+  put_varint(out, (field << 3) | wire_type);
+}
 
 template <class T>
 void put_little_endian(std::string& out, T value) {

@@ -10,8 +10,8 @@
 #include "train/evaluate.h"
 #include "train/train_settings.h"
 
-#include "train/run_log.h"
 #include <torch/arg.h>
+#include "train/run_log.h"
 
 #include <atomic>
 #include <cstdint>
@@ -43,7 +43,7 @@ struct TrainResult {
   double max_accuracy_ema = 0;
   std::optional<EvalResult> last_eval;
   std::optional<EvalResult> last_eval_ema;
-  double throughput = 0;     // images/s in THROUGHPUT_MODE
+  double throughput = 0;  // images/s in THROUGHPUT_MODE
 };
 
 class Trainer {
@@ -67,8 +67,8 @@ class Trainer {
   void load_resume(State& s, const std::filesystem::path& path);
   void train_epoch(State& s, int64_t epoch, int64_t first_batch, TrainResult& result);
   void end_epoch(State& s, int64_t epoch, TrainResult& result);
-  void save_checkpoint(State& s, const std::filesystem::path& path, int64_t completed_epoch, int64_t loader_epoch,
-                       int64_t loader_next_batch);
+  void save_checkpoint(State& s, const std::filesystem::path& path, int64_t completed_epoch,
+                       int64_t loader_epoch, int64_t loader_next_batch);
   double measure_throughput(State& s);
   std::optional<std::filesystem::path> resume_file() const;
 

@@ -107,7 +107,8 @@ void save_training_checkpoint(const std::filesystem::path& path, const TrainingC
 }
 
 TrainingCheckpoint load_training_checkpoint(const std::filesystem::path& path) {
-  if (!std::filesystem::exists(path)) throw std::runtime_error("checkpoint " + path.string() + " does not exist");
+  if (!std::filesystem::exists(path))
+    throw std::runtime_error("checkpoint " + path.string() + " does not exist");
   return checkpoint_from_ivalue(io::read_pickle_file(path.string()), path.string());
 }
 

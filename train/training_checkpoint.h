@@ -2,12 +2,11 @@
 // The training checkpoint: everything a run needs to continue exactly where it stopped, in one torch.save
 // file (zip format) that Python's torch.load opens (weights_only=True) and our reader reads back:
 //   model, model_ema        state dicts (name -> tensor); model_ema only with TRAIN.EMA.ENABLE
-//   optimizer               PyTorch layout: {"state": {i: {step, exp_avg, exp_avg_sq}}, "param_groups": [...]}
-//   lr_scheduler, scaler    their state dicts
-//   epoch                   last completed epoch (-1 when stopped inside the first one)
-//   step                    optimizer steps taken
-//   max_accuracy(_ema)      best validation top-1 so far
-//   rng                     {"torch": CPU generator state, "cuda": CUDA generator state (GPU runs),
+//   optimizer               PyTorch layout: {"state": {i: {step, exp_avg, exp_avg_sq}}, "param_groups":
+//   [...]} lr_scheduler, scaler    their state dicts epoch                   last completed epoch (-1 when
+//   stopped inside the first one) step                    optimizer steps taken max_accuracy(_ema)      best
+//   validation top-1 so far rng                     {"torch": CPU generator state, "cuda": CUDA generator
+//   state (GPU runs),
 //                            "mixup": the Mixup generator state, "loader": {"epoch", "next_batch"}}
 //   epoch_progress          running sums of the epoch in progress (a mid-epoch stop)
 //   config                  the resolved configuration as YAML text

@@ -88,7 +88,8 @@ void draw_panel(cv::Mat canvas, const std::string& title, const std::string& y_l
     auto text = tick_text(fy);
     int base = 0;
     auto size = cv::getTextSize(text, font, 0.38, 1, &base);
-    cv::putText(canvas, text, {plot.x - 6 - size.width, yy + size.height / 2}, font, 0.38, black, 1, cv::LINE_AA);
+    cv::putText(canvas, text, {plot.x - 6 - size.width, yy + size.height / 2}, font, 0.38, black, 1,
+                cv::LINE_AA);
   }
   // Epoch ticks at whole, evenly spaced epochs.
   const double xstep = std::max(1.0, nice_step(x1 - x0, ticks));
@@ -98,8 +99,8 @@ void draw_panel(cv::Mat canvas, const std::string& title, const std::string& y_l
     auto text = tick_text(fx);
     int base = 0;
     auto size = cv::getTextSize(text, font, 0.38, 1, &base);
-    cv::putText(canvas, text, {xx - size.width / 2, plot.y + plot.height + 8 + size.height}, font, 0.38, black, 1,
-                cv::LINE_AA);
+    cv::putText(canvas, text, {xx - size.width / 2, plot.y + plot.height + 8 + size.height}, font, 0.38,
+                black, 1, cv::LINE_AA);
   }
   cv::rectangle(canvas, plot, black, 1);
 
@@ -117,21 +118,23 @@ void draw_panel(cv::Mat canvas, const std::string& title, const std::string& y_l
   auto tsize = cv::getTextSize(title, font, 0.55, 1, &base);
   cv::putText(canvas, title, {(w - tsize.width) / 2, 20}, font, 0.55, black, 1, cv::LINE_AA);
   auto xsize = cv::getTextSize("epoch", font, 0.45, 1, &base);
-  cv::putText(canvas, "epoch", {plot.x + (plot.width - xsize.width) / 2, h - 8}, font, 0.45, black, 1, cv::LINE_AA);
+  cv::putText(canvas, "epoch", {plot.x + (plot.width - xsize.width) / 2, h - 8}, font, 0.45, black, 1,
+              cv::LINE_AA);
   // The y label is drawn horizontally above the axis: OpenCV has no rotated text.
   cv::putText(canvas, y_label, {4, 20}, font, 0.4, black, 1, cv::LINE_AA);
 
   // Legend in a corner of the plot area where the curves usually are not.
   int shown = 0;
-  for (const auto& s : series) shown += std::any_of(s.y.begin(), s.y.end(), [](double v) { return std::isfinite(v); });
+  for (const auto& s : series)
+    shown += std::any_of(s.y.begin(), s.y.end(), [](double v) { return std::isfinite(v); });
   int ly = corner == LegendCorner::kTopRight ? plot.y + 14 : plot.y + plot.height - 8 - (shown - 1) * 19;
   for (const auto& s : series) {
     bool any = std::any_of(s.y.begin(), s.y.end(), [](double v) { return std::isfinite(v); });
     if (!any) continue;
     auto size = cv::getTextSize(s.label, font, 0.4, 1, &base);
     int lx = plot.x + plot.width - size.width - 34;
-    cv::rectangle(canvas, {lx - 4, ly - size.height - 3}, {plot.x + plot.width - 4, ly + 4}, cv::Scalar(255, 255, 255),
-                  cv::FILLED);
+    cv::rectangle(canvas, {lx - 4, ly - size.height - 3}, {plot.x + plot.width - 4, ly + 4},
+                  cv::Scalar(255, 255, 255), cv::FILLED);
     cv::line(canvas, {lx, ly - size.height / 2}, {lx + 20, ly - size.height / 2}, s.color, 2, cv::LINE_AA);
     cv::putText(canvas, s.label, {lx + 26, ly}, font, 0.4, black, 1, cv::LINE_AA);
     ly += size.height + 8;
@@ -170,7 +173,8 @@ void plot_training_curves(const std::vector<EpochRecord>& records, const std::fi
              LegendCorner::kBottomRight);
   auto tmp = temporary_sibling(path);
   tmp += ".png";  // imwrite picks the encoder from the extension
-  if (!cv::imwrite(tmp.string(), image)) throw std::runtime_error(path.string() + ": the plot could not be written");
+  if (!cv::imwrite(tmp.string(), image))
+    throw std::runtime_error(path.string() + ": the plot could not be written");
   replace_file(tmp, path);
 }
 

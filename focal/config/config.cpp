@@ -98,7 +98,8 @@ void Config::merge_file_into(const std::string& path, std::vector<std::string>& 
       include_stack.empty() ? "" : " (listed in BASE of '" + include_stack.back() + "')";
   std::error_code ec;
   if (!fs::exists(path, ec)) throw ConfigError("config file '" + path + "' does not exist" + included_by);
-  if (fs::is_directory(path, ec)) throw ConfigError("config file '" + path + "' is a directory" + included_by);
+  if (fs::is_directory(path, ec))
+    throw ConfigError("config file '" + path + "' is a directory" + included_by);
 
   const std::string canonical = fs::weakly_canonical(path, ec).string();
   if (std::find(include_stack.begin(), include_stack.end(), canonical) != include_stack.end()) {
@@ -117,7 +118,8 @@ void Config::merge_file_into(const std::string& path, std::vector<std::string>& 
   }
   if (root.IsNull()) return;  // an empty file changes nothing
   if (!root.IsMap()) {
-    throw ConfigError(path + ": a config file must be a mapping of keys at its top level, got " + node_text(root));
+    throw ConfigError(path + ": a config file must be a mapping of keys at its top level, got " +
+                      node_text(root));
   }
 
   include_stack.push_back(canonical);
@@ -129,7 +131,8 @@ void Config::merge_file_into(const std::string& path, std::vector<std::string>& 
       files.push_back(base.Scalar());
     } else if (base.IsSequence()) {
       for (const auto& item : base) {
-        if (!item.IsScalar()) throw ConfigError(where + ": BASE must be a list of file names, got " + node_text(base));
+        if (!item.IsScalar())
+          throw ConfigError(where + ": BASE must be a list of file names, got " + node_text(base));
         files.push_back(item.Scalar());
       }
     } else {
@@ -148,7 +151,8 @@ void Config::merge_file_into(const std::string& path, std::vector<std::string>& 
 void Config::merge_mapping(const YAML::Node& mapping, const std::string& prefix, const std::string& source) {
   for (const auto& item : mapping) {
     const std::string where = file_location(source, item.first.Mark());
-    if (!item.first.IsScalar()) throw ConfigError(where + ": config keys must be names, got " + node_text(item.first));
+    if (!item.first.IsScalar())
+      throw ConfigError(where + ": config keys must be names, got " + node_text(item.first));
     const std::string name = item.first.Scalar();
     // BASE is consumed by the include mechanism; the resolved configuration has no includes left.
     if (prefix.empty() && name == "BASE") continue;
@@ -158,7 +162,8 @@ void Config::merge_mapping(const YAML::Node& mapping, const std::string& prefix,
     if (sections_.count(path)) {
       if (value.IsNull()) continue;  // `SECTION:` with nothing below it
       if (!value.IsMap()) {
-        throw ConfigError(where + ": '" + path + "' is a section of the config and needs a mapping of keys, got " +
+        throw ConfigError(where + ": '" + path +
+                          "' is a section of the config and needs a mapping of keys, got " +
                           node_text(value));
       }
       merge_mapping(value, path, source);
@@ -234,7 +239,8 @@ void Config::set(const std::string& dotted_key, const std::string& yaml_value) {
   if (it == entries_.end() && !in_open_section(dotted_key)) {
     throw unknown_key(where, dotted_key);
   }
-  const bool wants_string = it != entries_.end() && !it->second.free_form && it->second.kind == ValueKind::String;
+  const bool wants_string =
+      it != entries_.end() && !it->second.free_form && it->second.kind == ValueKind::String;
 
   std::string text = trim(yaml_value);
   YAML::Node node;
@@ -290,7 +296,8 @@ void Config::add_key(const std::string& path, ConfigValue value, std::vector<std
 const ConfigEntry& Config::entry(const std::string& dotted_key) const {
   auto it = entries_.find(dotted_key);
   if (it != entries_.end()) return it->second;
-  if (sections_.count(dotted_key)) throw ConfigError("'" + dotted_key + "' is a section of the config, not a key");
+  if (sections_.count(dotted_key))
+    throw ConfigError("'" + dotted_key + "' is a section of the config, not a key");
   throw unknown_key("", dotted_key);
 }
 
@@ -353,8 +360,10 @@ template std::optional<int64_t> Config::get_optional<int64_t>(const std::string&
 template std::optional<double> Config::get_optional<double>(const std::string&) const;
 template std::optional<bool> Config::get_optional<bool>(const std::string&) const;
 template std::optional<std::string> Config::get_optional<std::string>(const std::string&) const;
-template std::optional<std::vector<int64_t>> Config::get_optional<std::vector<int64_t>>(const std::string&) const;
-template std::optional<std::vector<double>> Config::get_optional<std::vector<double>>(const std::string&) const;
+template std::optional<std::vector<int64_t>> Config::get_optional<std::vector<int64_t>>(
+    const std::string&) const;
+template std::optional<std::vector<double>> Config::get_optional<std::vector<double>>(
+    const std::string&) const;
 template std::optional<std::vector<std::string>> Config::get_optional<std::vector<std::string>>(
     const std::string&) const;
 

@@ -1,6 +1,7 @@
 // The schema and defaults: config.py of microsoft/Focal-Transformer (latest version, with the v2 key
-// MODEL.FOCAL.FOCAL_TOPK), key for key and in its order, followed in each section by this project's additions,
-// each marked "Ours:". Where the original stores a Python tuple (TRAIN.OPTIMIZER.BETAS) we store a list.
+// MODEL.FOCAL.FOCAL_TOPK), key for key and in its order, followed in each section by this project's
+// additions, each marked "Ours:". Where the original stores a Python tuple (TRAIN.OPTIMIZER.BETAS) we store a
+// list.
 #include "focal/config/config.h"
 
 namespace focal {
@@ -73,15 +74,15 @@ Config Config::defaults() {
   c.add_key("MODEL.FOCAL.USE_PRE_NORM", boolean(false));
   c.add_key("MODEL.FOCAL.FOCAL_TOPK", integer(128));  // Focal Transformer v2 only (not built here)
   // Ours: constructor arguments the original passes only as their defaults.
-  c.add_key("MODEL.FOCAL.ATTN_DROP_RATE", real(0.0));      // dropout on attention weights
-  c.add_key("MODEL.FOCAL.LAYERSCALE_VALUE", real(1e-4));   // initial layer-scale gamma (USE_LAYERSCALE)
+  c.add_key("MODEL.FOCAL.ATTN_DROP_RATE", real(0.0));     // dropout on attention weights
+  c.add_key("MODEL.FOCAL.LAYERSCALE_VALUE", real(1e-4));  // initial layer-scale gamma (USE_LAYERSCALE)
 
   // Ours: HaloNet (the original has no such model); the rest of its geometry comes from the registered
   // variant named by MODEL.NAME.
   c.add_section("MODEL.HALONET");
-  c.add_key("MODEL.HALONET.ACT_LAYER", text("relu"));   // activation of the bottleneck blocks
-  c.add_key("MODEL.HALONET.USE_SE", boolean(false));    // squeeze-excitation in the blocks
-  c.add_key("MODEL.HALONET.NUM_HEADS", integer(8));     // attention heads of the halo attention layers
+  c.add_key("MODEL.HALONET.ACT_LAYER", text("relu"));  // activation of the bottleneck blocks
+  c.add_key("MODEL.HALONET.USE_SE", boolean(false));   // squeeze-excitation in the blocks
+  c.add_key("MODEL.HALONET.NUM_HEADS", integer(8));    // attention heads of the halo attention layers
 
   c.add_section("TRAIN");
   c.add_key("TRAIN.START_EPOCH", integer(0));

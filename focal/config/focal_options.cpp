@@ -68,10 +68,12 @@ const std::map<std::string, JsonField>& json_fields() {
       {"window_size", {ValueKind::Int, false, [](O& o, V v) { o.window_size(integer(v)); }}},
       {"mlp_ratio", {ValueKind::Float, false, [](O& o, V v) { o.mlp_ratio(real(v)); }}},
       {"qkv_bias", {ValueKind::Bool, false, [](O& o, V v) { o.qkv_bias(boolean(v)); }}},
-      {"qk_scale", {ValueKind::Float, true, [](O& o, V v) {
-                      // null (None) keeps head_dim ** -0.5
-                      o.qk_scale(std::holds_alternative<double>(v) ? std::optional<double>(real(v)) : std::nullopt);
-                    }}},
+      {"qk_scale",
+       {ValueKind::Float, true,
+        [](O& o, V v) {
+          // null (None) keeps head_dim ** -0.5
+          o.qk_scale(std::holds_alternative<double>(v) ? std::optional<double>(real(v)) : std::nullopt);
+        }}},
       {"drop_rate", {ValueKind::Float, false, [](O& o, V v) { o.drop_rate(real(v)); }}},
       {"attn_drop_rate", {ValueKind::Float, false, [](O& o, V v) { o.attn_drop_rate(real(v)); }}},
       {"drop_path_rate", {ValueKind::Float, false, [](O& o, V v) { o.drop_path_rate(real(v)); }}},
@@ -156,7 +158,8 @@ FocalTransformerOptions focal_options_from_json(const std::string& path) {
     if (field == fields.end()) {
       throw ConfigError(path + ": '" + key + "' is not a FocalTransformer constructor argument");
     }
-    field->second.set(options, read_json_value(item.second, field->second.kind, field->second.nullable, key, path));
+    field->second.set(options,
+                      read_json_value(item.second, field->second.kind, field->second.nullable, key, path));
   }
   return options;
 }

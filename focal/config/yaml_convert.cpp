@@ -15,10 +15,14 @@ bool is_null_node(const YAML::Node& node) {
 
 ValueKind element_kind(ValueKind list_kind) {
   switch (list_kind) {
-    case ValueKind::IntList: return ValueKind::Int;
-    case ValueKind::FloatList: return ValueKind::Float;
-    case ValueKind::StringList: return ValueKind::String;
-    default: return ValueKind::Null;
+    case ValueKind::IntList:
+      return ValueKind::Int;
+    case ValueKind::FloatList:
+      return ValueKind::Float;
+    case ValueKind::StringList:
+      return ValueKind::String;
+    default:
+      return ValueKind::Null;
   }
 }
 
@@ -34,8 +38,8 @@ std::string node_kind_name(const YAML::Node& node) {
 [[noreturn]] void type_error(const std::string& where, const std::string& key, const ConfigEntry& entry,
                              const YAML::Node& node, const std::string& detail = "") {
   std::string expected = kind_name(entry.kind) + (entry.nullable ? " or null" : "");
-  std::string message = where + ": config key '" + key + "' expects " + expected + ", got " + node_text(node) +
-                        " (" + (detail.empty() ? node_kind_name(node) : detail) + ")";
+  std::string message = where + ": config key '" + key + "' expects " + expected + ", got " +
+                        node_text(node) + " (" + (detail.empty() ? node_kind_name(node) : detail) + ")";
   throw ConfigError(message);
 }
 
@@ -109,7 +113,8 @@ ConfigValue convert_for_entry(const YAML::Node& node, const ConfigEntry& entry, 
     const auto& text = std::get<std::string>(result);
     if (std::find(entry.choices.begin(), entry.choices.end(), text) == entry.choices.end()) {
       std::string allowed;
-      for (const auto& choice : entry.choices) allowed += (allowed.empty() ? "" : ", ") + format_string(choice);
+      for (const auto& choice : entry.choices)
+        allowed += (allowed.empty() ? "" : ", ") + format_string(choice);
       throw ConfigError(where + ": config key '" + key + "' must be one of " + allowed + ", got " +
                         format_string(text));
     }
@@ -130,7 +135,7 @@ ConfigValue infer_value(const YAML::Node& node, const std::string& key, const st
       all_string = all_string && kind == ValueKind::String;
     }
     ConfigEntry entry;
-    entry.kind = all_int ? ValueKind::IntList
+    entry.kind = all_int      ? ValueKind::IntList
                  : all_number ? ValueKind::FloatList
                  : all_string ? ValueKind::StringList
                               : ValueKind::Null;

@@ -45,7 +45,8 @@ ConfigValue resolve_plain_scalar(const std::string& text) {
     // Parse the magnitude as unsigned so that INT64_MIN is representable.
     uint64_t magnitude = 0;
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), magnitude, base);
-    const uint64_t limit = negative ? uint64_t{1} << 63 : static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+    const uint64_t limit =
+        negative ? uint64_t{1} << 63 : static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
     if (ec == std::errc() && end == digits.data() + digits.size() && magnitude <= limit) {
       if (negative) return static_cast<int64_t>(0 - magnitude);
       return static_cast<int64_t>(magnitude);
@@ -65,7 +66,8 @@ ConfigValue resolve_plain_scalar(const std::string& text) {
     if (ec == std::errc() && end == digits.data() + digits.size()) return value;
     return text;  // out of double range
   }
-  if (one_of(text, {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"})) return std::numeric_limits<double>::infinity();
+  if (one_of(text, {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"}))
+    return std::numeric_limits<double>::infinity();
   if (one_of(text, {"-.inf", "-.Inf", "-.INF"})) return -std::numeric_limits<double>::infinity();
   if (one_of(text, {".nan", ".NaN", ".NAN"})) return std::numeric_limits<double>::quiet_NaN();
   return text;
@@ -98,11 +100,21 @@ std::string format_string(const std::string& value) {
   std::string out = "\"";
   for (unsigned char c : value) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           char escaped[8];

@@ -12,9 +12,7 @@ Activation parse_activation(const std::string& name) {
   throw std::invalid_argument("HaloNet: unknown activation '" + name + "' (expected relu or silu)");
 }
 
-std::string activation_name(Activation act) {
-  return act == Activation::kReLU ? "relu" : "silu";
-}
+std::string activation_name(Activation act) { return act == Activation::kReLU ? "relu" : "silu"; }
 
 torch::Tensor apply_activation(torch::Tensor x, Activation act) {
   if (act == Activation::kReLU) return torch::relu_(x);

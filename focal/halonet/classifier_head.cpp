@@ -9,9 +9,7 @@ ClassifierHeadImpl::ClassifierHeadImpl(int64_t in_features, int64_t num_classes,
   reset();
 }
 
-void ClassifierHeadImpl::reset() {
-  reset_fc(num_classes_);
-}
+void ClassifierHeadImpl::reset() { reset_fc(num_classes_); }
 
 void ClassifierHeadImpl::reset_fc(int64_t num_classes) {
   TORCH_CHECK(num_classes >= 0, "ClassifierHead: num_classes must be >= 0, got ", num_classes);

@@ -4,9 +4,7 @@
 
 namespace focal::halonet {
 
-ConvNormActImpl::ConvNormActImpl(ConvNormActOptions options_) : options(std::move(options_)) {
-  reset();
-}
+ConvNormActImpl::ConvNormActImpl(ConvNormActOptions options_) : options(std::move(options_)) { reset(); }
 
 void ConvNormActImpl::reset() {
   // timm's symmetric padding: "same" output size for odd kernels, ceil(H / stride) when strided.

@@ -6,9 +6,7 @@
 
 namespace focal::halonet {
 
-HaloBlockImpl::HaloBlockImpl(HaloBlockOptions options_) : options(std::move(options_)) {
-  reset();
-}
+HaloBlockImpl::HaloBlockImpl(HaloBlockOptions options_) : options(std::move(options_)) { reset(); }
 
 void HaloBlockImpl::reset() {
   const auto& o = options;

@@ -60,9 +60,7 @@ std::vector<std::vector<BlockPlan>> plan_blocks(const HaloNetOptions& o) {
   return plan;
 }
 
-HaloNetImpl::HaloNetImpl(HaloNetOptions options) : options_(std::move(options)) {
-  reset();
-}
+HaloNetImpl::HaloNetImpl(HaloNetOptions options) : options_(std::move(options)) { reset(); }
 
 void HaloNetImpl::reset() {
   const auto& o = options_;
@@ -147,8 +145,6 @@ torch::Tensor HaloNetImpl::forward(torch::Tensor images) {
   return head(forward_features(std::move(images)));  // (B, num_classes)
 }
 
-void HaloNetImpl::reset_classifier(int64_t num_classes) {
-  head->reset_fc(num_classes);
-}
+void HaloNetImpl::reset_classifier(int64_t num_classes) { head->reset_fc(num_classes); }
 
 }  // namespace focal::halonet

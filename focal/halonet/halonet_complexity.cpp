@@ -8,9 +8,7 @@
 namespace focal::halonet {
 namespace {
 
-int64_t ceil_div(int64_t a, int64_t b) {
-  return (a + b - 1) / b;
-}
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 struct MapSize {
   int64_t h, w;

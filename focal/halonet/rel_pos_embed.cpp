@@ -23,9 +23,7 @@ torch::Tensor table_rows(int64_t block, int64_t win, const torch::Device& device
 
 }  // namespace
 
-RelPosEmbedImpl::RelPosEmbedImpl(RelPosEmbedOptions options_) : options(std::move(options_)) {
-  reset();
-}
+RelPosEmbedImpl::RelPosEmbedImpl(RelPosEmbedOptions options_) : options(std::move(options_)) { reset(); }
 
 void RelPosEmbedImpl::reset() {
   TORCH_CHECK(options.block_size() > 0 && options.win_size() >= options.block_size(),

@@ -23,7 +23,8 @@ c10::IValue dispatch(std::string_view bytes, const ReadOptions& options) {
   if (bytes.substr(0, 4) == kZipMagic || bytes.substr(0, 4) == kEmptyZipMagic) {
     return detail::read_torch_zip(bytes, options);
   }
-  if (bytes.size() > kTarMagicOffset + kTarMagic.size() && bytes.substr(kTarMagicOffset, kTarMagic.size()) == kTarMagic) {
+  if (bytes.size() > kTarMagicOffset + kTarMagic.size() &&
+      bytes.substr(kTarMagicOffset, kTarMagic.size()) == kTarMagic) {
     throw detail::FormatError("the tar-based torch.save format of torch < 0.4 is not supported");
   }
   return detail::read_torch_legacy_or_pickle(bytes, options);
@@ -31,7 +32,8 @@ c10::IValue dispatch(std::string_view bytes, const ReadOptions& options) {
 
 }  // namespace
 
-c10::IValue read_pickle_bytes(std::string_view bytes, const std::string& source_name, const ReadOptions& options) {
+c10::IValue read_pickle_bytes(std::string_view bytes, const std::string& source_name,
+                              const ReadOptions& options) {
   try {
     return dispatch(bytes, options);
   } catch (const detail::FormatError& e) {

@@ -1,7 +1,7 @@
 #include "focal/io/checkpoint_writer.h"
 
-#include <caffe2/serialize/inline_container.h>
 #include <c10/util/Exception.h>
+#include <caffe2/serialize/inline_container.h>
 
 #include <cstdio>
 #include <filesystem>

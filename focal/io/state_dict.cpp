@@ -31,17 +31,19 @@ c10::IValue nested_dict(const c10::impl::GenericDict& root, const std::string& k
 
 }  // namespace
 
-StateDict extract_state_dict(const c10::IValue& root, const std::string& source_name, const std::string& prefer) {
+StateDict extract_state_dict(const c10::IValue& root, const std::string& source_name,
+                             const std::string& prefer) {
   if (!root.isGenericDict()) {
-    throw std::runtime_error(source_name + ": the checkpoint holds a " + root.tagKind() + ", not a dict of tensors");
+    throw std::runtime_error(source_name + ": the checkpoint holds a " + root.tagKind() +
+                             ", not a dict of tensors");
   }
   const auto top = root.toGenericDict();
   c10::IValue chosen;
   if (!prefer.empty()) {
     chosen = nested_dict(top, prefer);
     if (chosen.isNone()) {
-      throw std::runtime_error(source_name + ": no dict under key '" + prefer + "' (top-level keys: " +
-                               top_level_keys(top) + ")");
+      throw std::runtime_error(source_name + ": no dict under key '" + prefer +
+                               "' (top-level keys: " + top_level_keys(top) + ")");
     }
   } else {
     for (const char* key : kNestedKeys) {
@@ -58,13 +60,14 @@ StateDict extract_state_dict(const c10::IValue& root, const std::string& source_
     std::string name = e.key().toStringRef();
     if (name.rfind(kDataParallelPrefix, 0) == 0) name.erase(0, kDataParallelPrefix.size());
     if (!names.insert(name).second) {
-      throw std::runtime_error(source_name + ": key '" + name + "' occurs twice once the 'module.' prefix is removed");
+      throw std::runtime_error(source_name + ": key '" + name +
+                               "' occurs twice once the 'module.' prefix is removed");
     }
     out.emplace_back(std::move(name), e.value().toTensor());
   }
   if (out.empty()) {
-    throw std::runtime_error(source_name + ": no tensors found in the state dict (top-level keys: " +
-                             top_level_keys(top) + ")");
+    throw std::runtime_error(
+        source_name + ": no tensors found in the state dict (top-level keys: " + top_level_keys(top) + ")");
   }
   return out;
 }
@@ -75,7 +78,8 @@ StateDict read_state_dict(const std::string& path, const std::string& prefer) {
 
 StateDict module_state_dict(const torch::nn::Module& module) {
   StateDict out;
-  for (const auto& p : module.named_parameters(/*recurse=*/true)) out.emplace_back(p.key(), p.value().detach());
+  for (const auto& p : module.named_parameters(/*recurse=*/true))
+    out.emplace_back(p.key(), p.value().detach());
   for (const auto& b : module.named_buffers(/*recurse=*/true)) {
     if (b.value().defined()) out.emplace_back(b.key(), b.value().detach());
   }

@@ -1,6 +1,6 @@
 #pragma once
-// State dicts: reading the weights out of a checkpoint (bare, or nested under model / state_dict / model_ema /
-// state_dict_ema, with DataParallel's `module.` prefix removed) and copying them into a LibTorch module by
+// State dicts: reading the weights out of a checkpoint (bare, or nested under model / state_dict / model_ema
+// / state_dict_ema, with DataParallel's `module.` prefix removed) and copying them into a LibTorch module by
 // the parameter and buffer names that the original PyTorch code uses.
 #include <ATen/core/ivalue.h>
 #include <torch/nn/module.h>
@@ -16,7 +16,8 @@ using StateDict = std::vector<std::pair<std::string, torch::Tensor>>;  // file o
 // `prefer` names the nested key to take when several exist (default order: model, state_dict, model_ema,
 // state_dict_ema); a named key that is missing is an error. Non-tensor entries are skipped. Errors name
 // `source_name`.
-StateDict extract_state_dict(const c10::IValue& root, const std::string& source_name, const std::string& prefer = "");
+StateDict extract_state_dict(const c10::IValue& root, const std::string& source_name,
+                             const std::string& prefer = "");
 
 StateDict read_state_dict(const std::string& path, const std::string& prefer = "");
 

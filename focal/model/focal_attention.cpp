@@ -8,13 +8,16 @@
 
 namespace focal {
 
-FocalAttentionImpl::FocalAttentionImpl(FocalAttentionOptions options) : options_(std::move(options)) { reset(); }
+FocalAttentionImpl::FocalAttentionImpl(FocalAttentionOptions options) : options_(std::move(options)) {
+  reset();
+}
 
 void FocalAttentionImpl::reset() {
   const auto& o = options_;
   const int64_t ws = o.window_size(), nh = o.num_heads(), area = ws * ws;
   TORCH_CHECK(o.dim() % nh == 0, "focal attention: dim ", o.dim(), " is not divisible by ", nh, " heads");
-  TORCH_CHECK(o.expand_size() <= ws, "focal attention: expand size ", o.expand_size(), " exceeds the window ", ws);
+  TORCH_CHECK(o.expand_size() <= ws, "focal attention: expand size ", o.expand_size(), " exceeds the window ",
+              ws);
   scale_ = o.qk_scale().value_or(std::pow(static_cast<double>(o.dim() / nh), -0.5));
   geometry_options_.window_size = ws;
   geometry_options_.expand_size = o.expand_size();
@@ -37,8 +40,8 @@ void FocalAttentionImpl::reset() {
     register_buffer("valid_ind_rolled", valid_ind_rolled(ws, o.expand_size()));
   }
   if (pooled_levels_ > 0) {
-    relative_position_bias_table_to_windows = register_module("relative_position_bias_table_to_windows",
-                                                              torch::nn::ParameterList());
+    relative_position_bias_table_to_windows =
+        register_module("relative_position_bias_table_to_windows", torch::nn::ParameterList());
     for (int64_t k = 0; k < pooled_levels_; ++k) {
       const int64_t side = to_windows_table_side(ws, o.focal_window(), k);
       // ParameterList registers the tensor's own requires_grad flag, so set it as nn.Parameter would.
@@ -47,14 +50,17 @@ void FocalAttentionImpl::reset() {
       const int64_t key_window = o.focal_window() + (int64_t{1} << k) - 1;
       register_buffer("relative_position_index_" + std::to_string(k),
                       relative_position_index_to_windows(ws, key_window));
-      if (k > 0) register_buffer("valid_ind_unfold_" + std::to_string(k), valid_ind_unfold(o.focal_window(), k));
+      if (k > 0)
+        register_buffer("valid_ind_unfold_" + std::to_string(k), valid_ind_unfold(o.focal_window(), k));
     }
   }
-  qkv = register_module("qkv", torch::nn::Linear(torch::nn::LinearOptions(o.dim(), 3 * o.dim()).bias(o.qkv_bias())));
+  qkv = register_module("qkv",
+                        torch::nn::Linear(torch::nn::LinearOptions(o.dim(), 3 * o.dim()).bias(o.qkv_bias())));
   proj = register_module("proj", torch::nn::Linear(o.dim(), o.dim()));
 }
 
-const FocalAttentionGeometry& FocalAttentionImpl::geometry(int64_t hp, int64_t wp, const torch::Device& device) {
+const FocalAttentionGeometry& FocalAttentionImpl::geometry(int64_t hp, int64_t wp,
+                                                           const torch::Device& device) {
   std::lock_guard<std::mutex> lock(geometry_mutex_);
   auto key = std::make_tuple(hp, wp, device.str());
   auto it = geometry_cache_.find(key);
@@ -83,8 +89,8 @@ torch::Tensor FocalAttentionImpl::gather_bias(const FocalAttentionGeometry& g) c
 torch::Tensor FocalAttentionImpl::forward(const torch::Tensor& x, const std::vector<torch::Tensor>& pooled) {
   const int64_t batch = x.size(0), hp = x.size(1), wp = x.size(2), dim = x.size(3);
   const int64_t nh = options_.num_heads(), hd = dim / nh, ws = options_.window_size(), area = ws * ws;
-  TORCH_CHECK(static_cast<int64_t>(pooled.size()) == pooled_levels_, "focal attention: expected ", pooled_levels_,
-              " pooled maps, got ", pooled.size());
+  TORCH_CHECK(static_cast<int64_t>(pooled.size()) == pooled_levels_, "focal attention: expected ",
+              pooled_levels_, " pooled maps, got ", pooled.size());
   const FocalAttentionGeometry& g = geometry(hp, wp, x.device());
   const int64_t nwh = g.windows_h, nww = g.windows_w, nw = g.num_windows();
 
@@ -98,41 +104,43 @@ torch::Tensor FocalAttentionImpl::forward(const torch::Tensor& x, const std::vec
   const auto& b_kv = biases[1];
 
   // Queries grouped by head and window.
-  auto q = torch::nn::functional::linear(x, w_q, b_q);                // (B, Hp, Wp, C)
-  q = q.view({batch, nwh, ws, nww, ws, nh, hd})                       // (B, nWh, ws, nWw, ws, nH, hd)
-          .permute({0, 5, 1, 3, 2, 4, 6})                             // (B, nH, nWh, nWw, ws, ws, hd)
-          .reshape({batch, nh * nw, area, hd});                       // (B, nH*nW, L, hd)
+  auto q = torch::nn::functional::linear(x, w_q, b_q);  // (B, Hp, Wp, C)
+  q = q.view({batch, nwh, ws, nww, ws, nh, hd})         // (B, nWh, ws, nWw, ws, nH, hd)
+          .permute({0, 5, 1, 3, 2, 4, 6})               // (B, nH, nWh, nWw, ws, ws, hd)
+          .reshape({batch, nh * nw, area, hd});         // (B, nH*nW, L, hd)
 
   // One key/value table over every granularity, then one gather of all key slots of all windows.
-  std::vector<torch::Tensor> kv_maps{torch::nn::functional::linear(x.reshape({batch, hp * wp, dim}), w_kv, b_kv)};
+  std::vector<torch::Tensor> kv_maps{
+      torch::nn::functional::linear(x.reshape({batch, hp * wp, dim}), w_kv, b_kv)};
   for (const auto& p : pooled) {
-    kv_maps.push_back(torch::nn::functional::linear(p.reshape({batch, -1, dim}), w_kv, b_kv));  // (B, P_k, 2C)
+    kv_maps.push_back(
+        torch::nn::functional::linear(p.reshape({batch, -1, dim}), w_kv, b_kv));  // (B, P_k, 2C)
   }
   kv_maps.push_back(torch::zeros({batch, 1, 2 * dim}, kv_maps[0].options()));  // zero padding token
-  auto kv = torch::cat(kv_maps, 1)                                    // (B, N, 2C)
-                .view({batch, g.num_tokens, 2, nh, hd})               // (B, N, 2, nH, hd)
-                .permute({0, 3, 1, 2, 4})                             // (B, nH, N, 2, hd)
-                .reshape({batch, nh, g.num_tokens, 2 * hd});          // (B, nH, N, 2hd)
-  kv = kv.index_select(2, g.key_index)                                // (B, nH, nW*S, 2hd)
-           .view({batch, nh * nw, -1, 2 * hd});                       // (B, nH*nW, S, 2hd)
+  auto kv = torch::cat(kv_maps, 1)                                             // (B, N, 2C)
+                .view({batch, g.num_tokens, 2, nh, hd})                        // (B, N, 2, nH, hd)
+                .permute({0, 3, 1, 2, 4})                                      // (B, nH, N, 2, hd)
+                .reshape({batch, nh, g.num_tokens, 2 * hd});                   // (B, nH, N, 2hd)
+  kv = kv.index_select(2, g.key_index)                                         // (B, nH, nW*S, 2hd)
+           .view({batch, nh * nw, -1, 2 * hd});                                // (B, nH*nW, S, 2hd)
   // split, not two narrows: its backward is one concatenation instead of two zero-filled full buffers.
   auto kv_parts = kv.split(hd, 3);
-  const auto& k = kv_parts[0];                                        // (B, nH*nW, S, hd)
-  const auto& v = kv_parts[1];                                        // (B, nH*nW, S, hd)
+  const auto& k = kv_parts[0];  // (B, nH*nW, S, hd)
+  const auto& v = kv_parts[1];  // (B, nH*nW, S, hd)
 
   // Additive bias: relative positions per head, plus the constant per-window masks.
-  auto bias = gather_bias(g).unsqueeze(1);                            // (nH, 1, L, S)
-  bias = g.mask.defined() ? bias + g.mask.unsqueeze(0)                // (nH, nW, L, S)
+  auto bias = gather_bias(g).unsqueeze(1);              // (nH, 1, L, S)
+  bias = g.mask.defined() ? bias + g.mask.unsqueeze(0)  // (nH, nW, L, S)
                           : bias.expand({nh, nw, area, bias.size(3)});
-  bias = bias.reshape({1, nh * nw, area, -1}).to(q.scalar_type());   // (1, nH*nW, L, S)
+  bias = bias.reshape({1, nh * nw, area, -1}).to(q.scalar_type());  // (1, nH*nW, L, S)
 
   const double dropout = is_training() ? options_.attn_drop() : 0.0;
   auto out = at::scaled_dot_product_attention(q, k, v, bias, dropout, false, scale_);  // (B, nH*nW, L, hd)
-  out = out.view({batch, nh, nwh, nww, ws, ws, hd})                   // (B, nH, nWh, nWw, ws, ws, hd)
-            .permute({0, 2, 4, 3, 5, 1, 6})                           // (B, nWh, ws, nWw, ws, nH, hd)
-            .reshape({batch, hp, wp, dim});                           // (B, Hp, Wp, C)
-  out = proj->forward(out);                                           // (B, Hp, Wp, C)
-  return torch::dropout(out, options_.proj_drop(), is_training());    // (B, Hp, Wp, C)
+  out = out.view({batch, nh, nwh, nww, ws, ws, hd})                 // (B, nH, nWh, nWw, ws, ws, hd)
+            .permute({0, 2, 4, 3, 5, 1, 6})                         // (B, nWh, ws, nWw, ws, nH, hd)
+            .reshape({batch, hp, wp, dim});                         // (B, Hp, Wp, C)
+  out = proj->forward(out);                                         // (B, Hp, Wp, C)
+  return torch::dropout(out, options_.proj_drop(), is_training());  // (B, Hp, Wp, C)
 }
 
 }  // namespace focal

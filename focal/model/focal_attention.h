@@ -47,8 +47,8 @@ class FocalAttentionImpl : public torch::nn::Module {
   int64_t pooled_levels() const { return pooled_levels_; }
   const FocalAttentionOptions& options() const { return options_; }
 
-  torch::Tensor relative_position_bias_table;              // ((2ws-1)^2, nH)
-  torch::Tensor relative_position_bias_table_to_neighbors;  // (1, nH, L, n_rolled)
+  torch::Tensor relative_position_bias_table;                                 // ((2ws-1)^2, nH)
+  torch::Tensor relative_position_bias_table_to_neighbors;                    // (1, nH, L, n_rolled)
   torch::nn::ParameterList relative_position_bias_table_to_windows{nullptr};  // [k]: (nH, side_k^2)
   torch::nn::Linear qkv{nullptr}, proj{nullptr};
 

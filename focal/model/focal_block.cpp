@@ -49,11 +49,11 @@ void FocalBlockImpl::reset() {
       if (o.pool_method() == "fc") {
         pool_layers->push_back(torch::nn::Linear(sub * sub, 1));
       } else if (o.pool_method() == "conv") {
-        pool_layers->push_back(torch::nn::Conv2d(
-            torch::nn::Conv2dOptions(o.dim(), o.dim(), sub).stride(sub).groups(o.dim())));
+        pool_layers->push_back(
+            torch::nn::Conv2d(torch::nn::Conv2dOptions(o.dim(), o.dim(), sub).stride(sub).groups(o.dim())));
       } else {
-        TORCH_CHECK(o.pool_method() == "mean" || o.pool_method() == "max",
-                    "unknown focal pooling method '", o.pool_method(), "' (fc, conv, mean, max or none)");
+        TORCH_CHECK(o.pool_method() == "mean" || o.pool_method() == "max", "unknown focal pooling method '",
+                    o.pool_method(), "' (fc, conv, mean, max or none)");
       }
     }
   }
@@ -87,42 +87,46 @@ void FocalBlockImpl::reset() {
 torch::Tensor FocalBlockImpl::pool_level(const torch::Tensor& x, int64_t level) {
   const int64_t batch = x.size(0), hp = x.size(1), wp = x.size(2), dim = x.size(3);
   const int64_t sub = window_size_ >> level;
-  const int64_t ph = hp / window_size_ * (int64_t{1} << level), pw = wp / window_size_ * (int64_t{1} << level);
+  const int64_t ph = hp / window_size_ * (int64_t{1} << level),
+                pw = wp / window_size_ * (int64_t{1} << level);
   auto fitted = fit_dimension(fit_dimension(x, 1, ph * sub), 2, pw * sub);  // (B, ph*sub, pw*sub, C)
   const auto& method = options_.pool_method();
   if (method == "conv") {
     auto conv = pool_layers[level]->as<torch::nn::Conv2d>();
-    return conv->forward(fitted.permute({0, 3, 1, 2}))  // (B, C, ph, pw)
-        .permute({0, 2, 3, 1});                         // (B, ph, pw, C)
+    return conv
+        ->forward(fitted.permute({0, 3, 1, 2}))  // (B, C, ph, pw)
+        .permute({0, 2, 3, 1});                  // (B, ph, pw, C)
   }
   auto windows = fitted.view({batch, ph, sub, pw, sub, dim});  // (B, ph, sub, pw, sub, C)
-  if (method == "mean") return windows.mean({2, 4});            // (B, ph, pw, C)
-  if (method == "max") return windows.amax({2, 4});             // (B, ph, pw, C)
+  if (method == "mean") return windows.mean({2, 4});           // (B, ph, pw, C)
+  if (method == "max") return windows.amax({2, 4});            // (B, ph, pw, C)
   auto fc = pool_layers[level]->as<torch::nn::Linear>();
-  auto weight = fc->weight.view({sub, sub});                                   // (sub, sub)
-  return torch::einsum("bhiwjc,ij->bhwc", {windows, weight}) + fc->bias;      // (B, ph, pw, C)
+  auto weight = fc->weight.view({sub, sub});                              // (sub, sub)
+  return torch::einsum("bhiwjc,ij->bhwc", {windows, weight}) + fc->bias;  // (B, ph, pw, C)
 }
 
 torch::Tensor FocalBlockImpl::forward(const torch::Tensor& x, int64_t height, int64_t width) {
   const int64_t batch = x.size(0), dim = x.size(2), ws = window_size_;
-  TORCH_CHECK(x.size(1) == height * width, "focal block: ", x.size(1), " tokens for a ", height, "x", width, " map");
+  TORCH_CHECK(x.size(1) == height * width, "focal block: ", x.size(1), " tokens for a ", height, "x", width,
+              " map");
   auto h = norm1->forward(x).view({batch, height, width, dim});  // (B, H, W, C)
   const int64_t pad_b = (ws - height % ws) % ws, pad_r = (ws - width % ws) % ws;
   if (pad_b > 0 || pad_r > 0) h = torch::constant_pad_nd(h, {0, 0, 0, pad_r, 0, pad_b}, 0);  // (B, Hp, Wp, C)
-  if (shift_size_ > 0) h = torch::roll(h, {-shift_size_, -shift_size_}, {1, 2});           // (B, Hp, Wp, C)
+  if (shift_size_ > 0) h = torch::roll(h, {-shift_size_, -shift_size_}, {1, 2});             // (B, Hp, Wp, C)
 
   std::vector<torch::Tensor> pooled;
-  for (int64_t k = 0; k < attn->pooled_levels(); ++k) pooled.push_back(pool_level(h, k));  // (B, Ph_k, Pw_k, C)
-  auto y = attn->forward(h, pooled);                                                       // (B, Hp, Wp, C)
+  for (int64_t k = 0; k < attn->pooled_levels(); ++k)
+    pooled.push_back(pool_level(h, k));  // (B, Ph_k, Pw_k, C)
+  auto y = attn->forward(h, pooled);     // (B, Hp, Wp, C)
 
   if (shift_size_ > 0) y = torch::roll(y, {shift_size_, shift_size_}, {1, 2});  // (B, Hp, Wp, C)
-  if (pad_b > 0 || pad_r > 0) y = y.narrow(1, 0, height).narrow(2, 0, width);  // (B, H, W, C)
+  if (pad_b > 0 || pad_r > 0) y = y.narrow(1, 0, height).narrow(2, 0, width);   // (B, H, W, C)
   y = y.reshape({batch, height * width, dim});                                  // (B, L, C)
 
   const double dp = options_.drop_path();
   auto out = x + drop_path(gamma_1.defined() ? gamma_1 * y : y, dp, is_training());  // (B, L, C)
-  auto m = mlp->forward(norm2->forward(out));                                          // (B, L, C)
-  return out + drop_path(gamma_2.defined() ? gamma_2 * m : m, dp, is_training());     // (B, L, C)
+  auto m = mlp->forward(norm2->forward(out));                                        // (B, L, C)
+  return out + drop_path(gamma_2.defined() ? gamma_2 * m : m, dp, is_training());    // (B, L, C)
 }
 
 }  // namespace focal

@@ -29,8 +29,8 @@ bool is_focal_stage(const FocalTransformerOptions& o, int64_t stage) {
 }
 
 // WindowAttention.flops(N, window_size, unfold_size) of the original.
-int64_t attention_macs(int64_t dim, int64_t heads, int64_t window, int64_t expand, int64_t unfold, bool pooled,
-                       int64_t level) {
+int64_t attention_macs(int64_t dim, int64_t heads, int64_t window, int64_t expand, int64_t unfold,
+                       bool pooled, int64_t level) {
   const int64_t n = window * window, hd = dim / heads;
   const int64_t ring = (window + 2 * expand) * (window + 2 * expand) - window * window;
   int64_t macs = n * dim * 3 * dim;
@@ -52,7 +52,8 @@ double focal_macs_exact(const FocalTransformerOptions& o) {
   // use_conv_embed, the patch otherwise).
   const int64_t stem_kernel = o.use_conv_embed() ? 7 : o.patch_size();
   const int64_t down_kernel = o.use_conv_embed() ? 3 : 2;
-  macs += static_cast<double>(resolution * resolution * o.embed_dim() * o.in_chans() * stem_kernel * stem_kernel);
+  macs +=
+      static_cast<double>(resolution * resolution * o.embed_dim() * o.in_chans() * stem_kernel * stem_kernel);
   if (o.patch_norm()) macs += static_cast<double>(resolution * resolution * o.embed_dim());
   for (int64_t i = 0; i < stages; ++i) {
     const int64_t dim = o.embed_dim() << i, h = resolution >> i, w = h;
@@ -70,7 +71,8 @@ double focal_macs_exact(const FocalTransformerOptions& o) {
           const int64_t sub = shape.window >> k;
           const double pooled_windows = windows * static_cast<double>(int64_t{1} << k);
           // Python evaluates these products left to right in floating point; so does this.
-          block += pooled_windows * static_cast<double>(dim) * static_cast<double>(sub) * static_cast<double>(sub);
+          block +=
+              pooled_windows * static_cast<double>(dim) * static_cast<double>(sub) * static_cast<double>(sub);
           block += pooled_windows * static_cast<double>(dim) * 3.0 * static_cast<double>(dim);
         }
       }

@@ -1,7 +1,8 @@
 #pragma once
 // Analytic size and cost of a Focal Transformer, reproducing the original implementation's count exactly:
 // `params` is the number of trainable parameters, `macs` the original `flops()` (multiply-accumulates, with
-// its own conventions: patch size for the convolutional stem, the pooled-level qkv, fractional window counts).
+// its own conventions: patch size for the convolutional stem, the pooled-level qkv, fractional window
+// counts).
 #include "focal/model/focal_transformer_options.h"
 
 #include <cstdint>

@@ -16,10 +16,14 @@ int64_t pow2(int64_t k) { return int64_t{1} << k; }
 bool rolled_slot_kept(int64_t direction, int64_t a, int64_t b, int64_t ws, int64_t e) {
   const bool top = a < ws - e, bottom = a >= e, left = b < ws - e, right = b >= e;
   switch (direction) {
-    case 0: return !(top && left);
-    case 1: return !(top && right);
-    case 2: return !(bottom && left);
-    default: return !(bottom && right);
+    case 0:
+      return !(top && left);
+    case 1:
+      return !(top && right);
+    case 2:
+      return !(bottom && left);
+    default:
+      return !(bottom && right);
   }
 }
 
@@ -72,7 +76,8 @@ FocalKeyLayout focal_key_layout(const FocalAttentionGeometryOptions& o) {
   FocalKeyLayout layout;
   const int64_t ws = o.window_size;
   layout.window_keys = ws * ws;
-  if (o.expand_size > 0 && o.focal_level > 0) layout.rolled_keys = valid_ind_rolled(ws, o.expand_size).numel();
+  if (o.expand_size > 0 && o.focal_level > 0)
+    layout.rolled_keys = valid_ind_rolled(ws, o.expand_size).numel();
   if (o.pooled && o.focal_level > 1) {
     for (int64_t k = 0; k + 1 < o.focal_level; ++k) {
       const int64_t kernel = unfold_kernel_size(o.focal_window, k);
@@ -102,8 +107,7 @@ torch::Tensor shifted_window_mask(int64_t hp, int64_t wp, int64_t ws, int64_t sh
         for (int64_t b = 0; b < ws; ++b)
           label[a * ws + b] = region(wy * ws + a, hp) * 3 + region(wx * ws + b, wp);
       for (int64_t i = 0; i < area; ++i)
-        for (int64_t j = 0; j < area; ++j)
-          acc[wy * nww + wx][i][j] = label[i] == label[j] ? 0.0f : -100.0f;
+        for (int64_t j = 0; j < area; ++j) acc[wy * nww + wx][i][j] = label[i] == label[j] ? 0.0f : -100.0f;
     }
   }
   return mask;
@@ -139,7 +143,8 @@ FocalAttentionGeometry build_focal_geometry(const FocalAttentionGeometryOptions&
 
   // Bias columns: window table ((2ws-1)^2), neighbour table (L * rolled), to_windows tables.
   const int64_t neighbours_offset = (2 * ws - 1) * (2 * ws - 1);
-  int64_t windows_offset = neighbours_offset + area * rolled_key_count(ws, e > 0 ? e : 0) * (layout.rolled_keys > 0);
+  int64_t windows_offset =
+      neighbours_offset + area * rolled_key_count(ws, e > 0 ? e : 0) * (layout.rolled_keys > 0);
 
   g.key_index = torch::empty({nw, slots}, torch::kInt64);
   g.bias_index = torch::empty({area, slots}, torch::kInt64);
@@ -173,7 +178,8 @@ FocalAttentionGeometry build_focal_geometry(const FocalAttentionGeometryOptions&
             const int64_t x = ((w % g.windows_w) * ws + b - shifts[d][1] % wp + wp) % wp;
             key[w][slot + r] = y * wp + x;
           }
-          for (int64_t q = 0; q < area; ++q) bias[q][slot + r] = neighbours_offset + q * layout.rolled_keys + r;
+          for (int64_t q = 0; q < area; ++q)
+            bias[q][slot + r] = neighbours_offset + q * layout.rolled_keys + r;
           ++r;
         }
       }
@@ -204,7 +210,8 @@ FocalAttentionGeometry build_focal_geometry(const FocalAttentionGeometryOptions&
     auto rpi_k = relative_position_index_to_windows(ws, key_window);
     auto rpi_k_acc = rpi_k.accessor<int64_t, 2>();
     for (int64_t q = 0; q < area; ++q)
-      for (int64_t j = 0; j < key_window * key_window; ++j) bias[q][slot + j] = windows_offset + rpi_k_acc[q][j];
+      for (int64_t j = 0; j < key_window * key_window; ++j)
+        bias[q][slot + j] = windows_offset + rpi_k_acc[q][j];
     const int64_t side = to_windows_table_side(ws, o.focal_window, static_cast<int64_t>(k));
     windows_offset += side * side;
     slot += key_window * key_window;

@@ -33,10 +33,10 @@ struct FocalKeyLayout {
 };
 
 // Tables that do not depend on the map size (they are the original's registered buffers).
-torch::Tensor relative_position_index(int64_t window_size);  // (L, L) int64
+torch::Tensor relative_position_index(int64_t window_size);                                 // (L, L) int64
 torch::Tensor relative_position_index_to_windows(int64_t window_size, int64_t key_window);  // (L, kw*kw)
 torch::Tensor valid_ind_rolled(int64_t window_size, int64_t expand_size);  // (n_rolled,) int64
-torch::Tensor valid_ind_unfold(int64_t focal_window, int64_t level);          // for level >= 1
+torch::Tensor valid_ind_unfold(int64_t focal_window, int64_t level);       // for level >= 1
 int64_t unfold_kernel_size(int64_t focal_window, int64_t level);
 // Side of the relative-position table of pooled level k: window + focal_window + 2^k - 2.
 int64_t to_windows_table_side(int64_t window_size, int64_t focal_window, int64_t level);
@@ -47,13 +47,13 @@ FocalKeyLayout focal_key_layout(const FocalAttentionGeometryOptions& o);
 torch::Tensor shifted_window_mask(int64_t hp, int64_t wp, int64_t window_size, int64_t shift_size);
 
 struct FocalAttentionGeometry {
-  int64_t hp = 0, wp = 0;          // padded map size (multiples of the window)
+  int64_t hp = 0, wp = 0;  // padded map size (multiples of the window)
   int64_t windows_h = 0, windows_w = 0;
   std::vector<int64_t> pooled_h, pooled_w;  // pooled map sizes per level
-  int64_t num_tokens = 0;          // rows of the key/value table, the trailing zero row included
-  torch::Tensor key_index;         // (nW * S) int64 rows of the key/value table
-  torch::Tensor bias_index;        // (L * S) int64 columns of the concatenated bias tables
-  torch::Tensor mask;              // (nW, L, S) float additive mask, or undefined when all zero
+  int64_t num_tokens = 0;                   // rows of the key/value table, the trailing zero row included
+  torch::Tensor key_index;                  // (nW * S) int64 rows of the key/value table
+  torch::Tensor bias_index;                 // (L * S) int64 columns of the concatenated bias tables
+  torch::Tensor mask;                       // (nW, L, S) float additive mask, or undefined when all zero
   int64_t num_windows() const { return windows_h * windows_w; }
 };
 

@@ -51,8 +51,9 @@ StageOutput FocalLayerImpl::forward(const TokenMap& x) {
     auto* block = module->as<FocalBlockImpl>();
     const int64_t h = x.height, w = x.width;
     if (options_.use_checkpoint() && is_training()) {
-      out.blocks.tokens = checkpointed([block, h, w](const torch::Tensor& t) { return block->forward(t, h, w); },
-                                       out.blocks.tokens);  // (B, H*W, C)
+      out.blocks.tokens =
+          checkpointed([block, h, w](const torch::Tensor& t) { return block->forward(t, h, w); },
+                       out.blocks.tokens);  // (B, H*W, C)
     } else {
       out.blocks.tokens = block->forward(out.blocks.tokens, h, w);  // (B, H*W, C)
     }
@@ -60,7 +61,7 @@ StageOutput FocalLayerImpl::forward(const TokenMap& x) {
   if (downsample) {
     const auto& t = out.blocks.tokens;
     auto map = t.transpose(1, 2).reshape({t.size(0), t.size(2), x.height, x.width});  // (B, C, H, W)
-    out.downsampled = downsample->forward(map);                                         // (B, H'*W', 2C)
+    out.downsampled = downsample->forward(map);                                       // (B, H'*W', 2C)
   } else {
     out.downsampled = out.blocks;
   }

@@ -15,7 +15,11 @@ namespace focal {
 
 struct FocalLayerOptions {
   FocalLayerOptions(int64_t dim, int64_t depth, int64_t num_heads, int64_t resolution_h, int64_t resolution_w)
-      : dim_(dim), depth_(depth), num_heads_(num_heads), resolution_h_(resolution_h), resolution_w_(resolution_w) {}
+      : dim_(dim),
+        depth_(depth),
+        num_heads_(num_heads),
+        resolution_h_(resolution_h),
+        resolution_w_(resolution_w) {}
   TORCH_ARG(int64_t, dim);
   TORCH_ARG(int64_t, depth);
   TORCH_ARG(int64_t, num_heads);
@@ -43,8 +47,8 @@ struct FocalLayerOptions {
 };
 
 struct StageOutput {
-  TokenMap blocks;      // after the blocks, before downsampling: (B, H*W, C)
-  TokenMap downsampled; // after downsampling (equal to `blocks` for the last stage)
+  TokenMap blocks;       // after the blocks, before downsampling: (B, H*W, C)
+  TokenMap downsampled;  // after downsampling (equal to `blocks` for the last stage)
 };
 
 class FocalLayerImpl : public torch::nn::Module {

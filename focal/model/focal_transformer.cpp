@@ -18,10 +18,11 @@ void FocalTransformerImpl::reset() {
   const int64_t stages = static_cast<int64_t>(o.depths().size());
   TORCH_CHECK(stages > 0, "Focal Transformer: depths is empty");
   for (const auto* list : {&o.num_heads(), &o.focal_levels(), &o.focal_windows(), &o.expand_sizes()}) {
-    TORCH_CHECK(static_cast<int64_t>(list->size()) >= stages,
-                "Focal Transformer: num_heads, focal_levels, focal_windows and expand_sizes need one entry per "
-                "stage (",
-                stages, " stages)");
+    TORCH_CHECK(
+        static_cast<int64_t>(list->size()) >= stages,
+        "Focal Transformer: num_heads, focal_levels, focal_windows and expand_sizes need one entry per "
+        "stage (",
+        stages, " stages)");
   }
   num_features_ = o.embed_dim() << (stages - 1);
 
@@ -47,10 +48,12 @@ void FocalTransformerImpl::reset() {
   for (int64_t i = 0; i < stages; ++i) {
     std::vector<double> drop_path(o.depths()[i]);
     for (int64_t j = 0; j < o.depths()[i]; ++j) {
-      drop_path[j] = static_cast<double>(rates[first + j].item<float>());  // float32, as the original's .item()
+      drop_path[j] =
+          static_cast<double>(rates[first + j].item<float>());  // float32, as the original's .item()
     }
     first += o.depths()[i];
-    const bool focal = std::find(o.focal_stages().begin(), o.focal_stages().end(), i) != o.focal_stages().end();
+    const bool focal =
+        std::find(o.focal_stages().begin(), o.focal_stages().end(), i) != o.focal_stages().end();
     layers->push_back(FocalLayer(FocalLayerOptions(o.embed_dim() << i, o.depths()[i], o.num_heads()[i],
                                                    resolution >> i, resolution >> i)
                                      .window_size(o.window_size())
@@ -148,8 +151,8 @@ torch::Tensor FocalTransformerImpl::forward_features(torch::Tensor images) {
 }
 
 torch::Tensor FocalTransformerImpl::forward(torch::Tensor images) {
-  auto pooled = forward_features(images);          // (B, num_features)
-  return head ? head->forward(pooled) : pooled;    // (B, num_classes)
+  auto pooled = forward_features(images);        // (B, num_features)
+  return head ? head->forward(pooled) : pooled;  // (B, num_classes)
 }
 
 }  // namespace focal

@@ -12,10 +12,10 @@ void MlpImpl::reset() {
 }
 
 torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
-  auto h = torch::gelu(fc1->forward(x));                        // (..., hidden)
-  h = torch::dropout(h, options_.drop(), is_training());          // (..., hidden)
-  auto y = fc2->forward(h);                                       // (..., C)
-  return torch::dropout(y, options_.drop(), is_training());       // (..., C)
+  auto h = torch::gelu(fc1->forward(x));                     // (..., hidden)
+  h = torch::dropout(h, options_.drop(), is_training());     // (..., hidden)
+  auto y = fc2->forward(h);                                  // (..., C)
+  return torch::dropout(y, options_.drop(), is_training());  // (..., C)
 }
 
 }  // namespace focal

@@ -7,7 +7,8 @@
 namespace focal {
 
 struct MlpOptions {
-  MlpOptions(int64_t in_features, int64_t hidden_features) : in_features_(in_features), hidden_features_(hidden_features) {}
+  MlpOptions(int64_t in_features, int64_t hidden_features)
+      : in_features_(in_features), hidden_features_(hidden_features) {}
   TORCH_ARG(int64_t, in_features);
   TORCH_ARG(int64_t, hidden_features);
   TORCH_ARG(double, drop) = 0.0;

@@ -17,9 +17,10 @@ void PatchEmbedImpl::reset() {
     kernel_ = stride_ = o.patch_size();
     padding_ = 0;
   }
-  proj = register_module("proj", torch::nn::Conv2d(torch::nn::Conv2dOptions(o.in_chans(), o.embed_dim(), kernel_)
-                                                       .stride(stride_)
-                                                       .padding(padding_)));
+  proj = register_module(
+      "proj",
+      torch::nn::Conv2d(
+          torch::nn::Conv2dOptions(o.in_chans(), o.embed_dim(), kernel_).stride(stride_).padding(padding_)));
   if (o.use_pre_norm() && o.use_norm()) {
     pre_norm = register_module("pre_norm", torch::nn::GroupNorm(1, o.in_chans()));
   }
@@ -28,15 +29,17 @@ void PatchEmbedImpl::reset() {
   }
 }
 
-int64_t PatchEmbedImpl::output_size(int64_t input) const { return (input + 2 * padding_ - kernel_) / stride_ + 1; }
+int64_t PatchEmbedImpl::output_size(int64_t input) const {
+  return (input + 2 * padding_ - kernel_) / stride_ + 1;
+}
 
 TokenMap PatchEmbedImpl::forward(const torch::Tensor& x) {
   auto y = pre_norm ? pre_norm->forward(x) : x;  // (B, C_in, H, W)
-  y = proj->forward(y);                           // (B, C, H', W')
+  y = proj->forward(y);                          // (B, C, H', W')
   TokenMap out;
   out.height = y.size(2);
   out.width = y.size(3);
-  out.tokens = y.flatten(2).transpose(1, 2);      // (B, H'*W', C)
+  out.tokens = y.flatten(2).transpose(1, 2);         // (B, H'*W', C)
   if (norm) out.tokens = norm->forward(out.tokens);  // (B, H'*W', C)
   return out;
 }

@@ -20,10 +20,30 @@ namespace {
 // A configuration that exercises every kind of value, the awkward strings and floats, nulls and MODEL.SPEC.
 Config awkward_config() {
   Config c = Config::defaults();
-  c.merge_opts({"TRAIN.BASE_LR", "1.0e-8", "TRAIN.MIN_LR", "0.1", "TRAIN.WARMUP_LR", "1e20",
-                "TRAIN.CLIP_GRAD", "3", "TRAIN.WEIGHT_DECAY", "-0.0", "AUG.COLOR_JITTER", "0.30000000000000004",
-                "SEED", "-42", "LOCAL_RANK", "9223372036854775807", "TRAIN.OPTIMIZER.BETAS", "[]",
-                "AUG.CUTMIX_MINMAX", "[0.25, 0.75]", "MODEL.FOCAL.QK_SCALE", "0.125", "MODEL.FOCAL.DEPTHS", "[1]"});
+  c.merge_opts({"TRAIN.BASE_LR",
+                "1.0e-8",
+                "TRAIN.MIN_LR",
+                "0.1",
+                "TRAIN.WARMUP_LR",
+                "1e20",
+                "TRAIN.CLIP_GRAD",
+                "3",
+                "TRAIN.WEIGHT_DECAY",
+                "-0.0",
+                "AUG.COLOR_JITTER",
+                "0.30000000000000004",
+                "SEED",
+                "-42",
+                "LOCAL_RANK",
+                "9223372036854775807",
+                "TRAIN.OPTIMIZER.BETAS",
+                "[]",
+                "AUG.CUTMIX_MINMAX",
+                "[0.25, 0.75]",
+                "MODEL.FOCAL.QK_SCALE",
+                "0.125",
+                "MODEL.FOCAL.DEPTHS",
+                "[1]"});
   // Strings that would change meaning if written plainly.
   c.set("TAG", "'true'");
   c.set("MODEL.NAME", "'123'");

@@ -18,17 +18,20 @@ TEST_CASE("an unknown key names the key and the file", "[config]") {
   const std::string file = write_text(dir / "typo.yaml", "TRAIN:\n  EPOCHS: 3\n  EPOCH: 5\n");
   const std::string message = config_error_of([&] { Config::from_file(file); });
   CHECK_THAT(message, Contains("TRAIN.EPOCH'") && Contains(file) && Contains("unknown"));
-  CHECK_THAT(message, Contains(file + ":3"));               // the line of the key
+  CHECK_THAT(message, Contains(file + ":3"));  // the line of the key
   CHECK_THAT(message, Contains("did you mean 'TRAIN.EPOCHS'"));
 
   const std::string top = write_text(dir / "top.yaml", "NOT_A_SECTION:\n  X: 1\n");
   CHECK_THAT(config_error_of([&] { Config::from_file(top); }), Contains("NOT_A_SECTION") && Contains(top));
 
   Config c = Config::defaults();
-  CHECK_THAT(config_error_of([&] { c.merge_opts({"MODEL.FOCAL.DEPTH", "[2]"}); }),
+  CHECK_THAT(config_error_of([&] {
+               c.merge_opts({"MODEL.FOCAL.DEPTH", "[2]"});
+             }),
              Contains("MODEL.FOCAL.DEPTH'") && Contains("command line") &&
                  Contains("did you mean 'MODEL.FOCAL.DEPTHS'"));
-  CHECK_THAT(config_error_of([&] { c.set("MODEL.FOCAL", "1"); }), Contains("MODEL.FOCAL") && Contains("section"));
+  CHECK_THAT(config_error_of([&] { c.set("MODEL.FOCAL", "1"); }),
+             Contains("MODEL.FOCAL") && Contains("section"));
   CHECK_THAT(config_error_of([&] { c.get<int64_t>("TRAIN.NOPE"); }), Contains("TRAIN.NOPE"));
 }
 
@@ -60,8 +63,8 @@ TEST_CASE("a value of the wrong type names key, expected type, value and file", 
     INFO(t.yaml);
     const std::string file = write_text(dir / ("case" + std::to_string(i) + ".yaml"), t.yaml);
     const std::string message = config_error_of([&] { Config::from_file(file); });
-    CHECK_THAT(message, Contains(std::string("'") + t.key + "'") && Contains(t.expected) && Contains(t.value) &&
-                            Contains(file));
+    CHECK_THAT(message, Contains(std::string("'") + t.key + "'") && Contains(t.expected) &&
+                            Contains(t.value) && Contains(file));
   }
 
   // Restricted values list what is allowed.
@@ -71,7 +74,9 @@ TEST_CASE("a value of the wrong type names key, expected type, value and file", 
   CHECK_THAT(config_error_of([&] { c.set("DATA.DATASET", "cifar"); }), Contains("synthetic"));
   CHECK_THAT(config_error_of([&] { c.set("MODEL.FOCAL.EXPAND_LAYER", "some"); }), Contains("odd"));
   // Command-line values are typed the same way.
-  CHECK_THAT(config_error_of([&] { c.merge_opts({"TRAIN.EPOCHS", "[1, 2]"}); }),
+  CHECK_THAT(config_error_of([&] {
+               c.merge_opts({"TRAIN.EPOCHS", "[1, 2]"});
+             }),
              Contains("TRAIN.EPOCHS") && Contains("an integer") && Contains("command line"));
   CHECK_THAT(config_error_of([&] { c.merge_opts({"TRAIN.EPOCHS"}); }), Contains("pairs"));
   // A section given a plain value.
@@ -82,7 +87,8 @@ TEST_CASE("a value of the wrong type names key, expected type, value and file", 
 TEST_CASE("missing files and YAML syntax errors name the file", "[config]") {
   const fs::path dir = focal::test::temp_dir("config_files");
   const std::string missing = (dir / "absent.yaml").string();
-  CHECK_THAT(config_error_of([&] { Config::from_file(missing); }), Contains(missing) && Contains("does not exist"));
+  CHECK_THAT(config_error_of([&] { Config::from_file(missing); }),
+             Contains(missing) && Contains("does not exist"));
 
   const std::string broken = write_text(dir / "broken.yaml", "TRAIN:\n  EPOCHS: [1, 2\n  BASE_LR: 0.1\n");
   CHECK_THAT(config_error_of([&] { Config::from_file(broken); }), Contains(broken) && Contains("syntax"));

@@ -70,14 +70,14 @@ TEST_CASE("BASE includes are merged first, in order, relative to the including f
                                      "BASE: ['common/first.yaml', 'second.yaml']\n"
                                      "TRAIN:\n  WARMUP_EPOCHS: 2\nMODEL:\n  NAME: top\n");
   Config c = Config::from_file(top);
-  CHECK(c.get<std::string>("TAG") == "root");             // only the deepest base sets it
+  CHECK(c.get<std::string>("TAG") == "root");  // only the deepest base sets it
   CHECK(c.get<double>("TRAIN.MIN_LR") == 1e-7);
-  CHECK(c.get<double>("TRAIN.BASE_LR") == 0.001);         // first base
+  CHECK(c.get<double>("TRAIN.BASE_LR") == 0.001);  // first base
   CHECK(c.get<int64_t>("DATA.BATCH_SIZE") == 64);
-  CHECK(c.get<int64_t>("TRAIN.EPOCHS") == 20);            // the later base wins over the earlier
-  CHECK(c.get<int64_t>("TRAIN.WARMUP_EPOCHS") == 2);      // the file wins over its bases
+  CHECK(c.get<int64_t>("TRAIN.EPOCHS") == 20);        // the later base wins over the earlier
+  CHECK(c.get<int64_t>("TRAIN.WARMUP_EPOCHS") == 2);  // the file wins over its bases
   CHECK(c.get<std::string>("MODEL.NAME") == "top");
-  CHECK(c.get<double>("TRAIN.WEIGHT_DECAY") == 0.05);     // untouched default
+  CHECK(c.get<double>("TRAIN.WEIGHT_DECAY") == 0.05);  // untouched default
   // The includes are resolved: the result has no BASE left to follow.
   CHECK(c.get<std::vector<std::string>>("BASE") == std::vector<std::string>{""});
 
@@ -106,21 +106,36 @@ TEST_CASE("a file may include the same base twice through different paths", "[co
 
 TEST_CASE("merge_opts parses each value with the type of its key", "[config]") {
   Config c = Config::defaults();
-  c.merge_opts({"TRAIN.EPOCHS", "10",
-                "TRAIN.BASE_LR", "5e-5",                // exponent without a dot is still a float
-                "TRAIN.WARMUP_LR", "2",                 // an integer where a float is expected
-                "TRAIN.MIN_LR", ".25",
-                "MODEL.FOCAL.DEPTHS", "[2,2,18,2]",
-                "MODEL.FOCAL.FOCAL_POOL", "'mean'",
-                "DATA.DATASET", "fashion_mnist",
-                "DATA.DATA_PATH", "/data/with: colon",   // not YAML scalar text: taken as it is
-                "OUTPUT", "",
-                "EVAL_MODE", "True",
-                "TEST.CROP", "false",
-                "TRAIN.OPTIMIZER.BETAS", "(0.8, 0.95)",  // Python tuple spelling
-                "AUG.CUTMIX_MINMAX", "[0.2, 1]",
-                "MODEL.FOCAL.QK_SCALE", "0.125",
-                "TRAIN.AMP", "bf16"});
+  c.merge_opts({"TRAIN.EPOCHS",
+                "10",
+                "TRAIN.BASE_LR",
+                "5e-5",  // exponent without a dot is still a float
+                "TRAIN.WARMUP_LR",
+                "2",  // an integer where a float is expected
+                "TRAIN.MIN_LR",
+                ".25",
+                "MODEL.FOCAL.DEPTHS",
+                "[2,2,18,2]",
+                "MODEL.FOCAL.FOCAL_POOL",
+                "'mean'",
+                "DATA.DATASET",
+                "fashion_mnist",
+                "DATA.DATA_PATH",
+                "/data/with: colon",  // not YAML scalar text: taken as it is
+                "OUTPUT",
+                "",
+                "EVAL_MODE",
+                "True",
+                "TEST.CROP",
+                "false",
+                "TRAIN.OPTIMIZER.BETAS",
+                "(0.8, 0.95)",  // Python tuple spelling
+                "AUG.CUTMIX_MINMAX",
+                "[0.2, 1]",
+                "MODEL.FOCAL.QK_SCALE",
+                "0.125",
+                "TRAIN.AMP",
+                "bf16"});
   CHECK(c.get<int64_t>("TRAIN.EPOCHS") == 10);
   CHECK(c.get<double>("TRAIN.BASE_LR") == 5e-5);
   CHECK(c.get<double>("TRAIN.WARMUP_LR") == 2.0);

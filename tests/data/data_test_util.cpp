@@ -4,9 +4,9 @@
 #include "data/image_decoder.h"
 #include "tests/support/test_env.h"
 
-#include <catch2/catch.hpp>
 #include <fcntl.h>
 #include <unistd.h>
+#include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -36,13 +36,15 @@ std::vector<fs::path> bench_jpegs(size_t n) {
 
 std::optional<std::string> python_interpreter() { return reference_python("sys"); }
 
-bool run_python(const std::string& python, const fs::path& dir, const std::string& modules, const std::string& script) {
+bool run_python(const std::string& python, const fs::path& dir, const std::string& modules,
+                const std::string& script) {
   const fs::path file = dir / "reference.py";
   {
     std::ofstream f(file);
     f << "import sys\ntry:\n    import " << modules << "\nexcept ImportError:\n    sys.exit(77)\n" << script;
   }
-  const std::string cmd = "\"" + python + "\" \"" + file.string() + "\" > \"" + (dir / "reference.log").string() + "\" 2>&1";
+  const std::string cmd =
+      "\"" + python + "\" \"" + file.string() + "\" > \"" + (dir / "reference.log").string() + "\" 2>&1";
   const int rc = run_command(cmd);
   if (rc == 77) return false;
   if (rc != 0) {

@@ -34,7 +34,8 @@ void copy_bench(const fs::path& from, const fs::path& to) {
 }  // namespace
 
 TEST_CASE("Fashion-MNIST from the Debian package: sizes, balanced labels, pixels", "[datasets]") {
-  if (!fs::exists(kFashionMnist / "train-images-idx3-ubyte.gz")) FOCAL_SKIP("dataset-fashion-mnist is not installed");
+  if (!fs::exists(kFashionMnist / "train-images-idx3-ubyte.gz"))
+    FOCAL_SKIP("dataset-fashion-mnist is not installed");
   const FashionMnistDataset train(kFashionMnist, true);
   const FashionMnistDataset test_split(kFashionMnist, false);
   CHECK(train.size() == 60000);
@@ -58,14 +59,19 @@ TEST_CASE("Fashion-MNIST from the Debian package: sizes, balanced labels, pixels
   const auto py = test::python_interpreter();
   if (!py) FOCAL_SKIP("no Python interpreter for the reference");
   const fs::path dir = test::temp_dir("fmnist_ref");
-  if (!test::run_python(*py, dir, "numpy", R"(
+  if (!test::run_python(*py, dir, "numpy",
+                        R"(
 import gzip, numpy as np
-d = r')" + kFashionMnist.string() + R"('
+d = r')" + kFashionMnist.string() +
+                            R"('
 img = np.frombuffer(gzip.open(d + '/t10k-images-idx3-ubyte.gz').read(), np.uint8, offset=16).reshape(-1, 28, 28)
 lab = np.frombuffer(gzip.open(d + '/t10k-labels-idx1-ubyte.gz').read(), np.uint8, offset=8)
-img[:3].tofile(r')" + dir.string() + R"(/img.raw')
-lab[:3].astype(np.int64).tofile(r')" + dir.string() + R"(/lab.raw')
-)")) FOCAL_SKIP("Python with numpy not found");
+img[:3].tofile(r')" + dir.string() +
+                            R"(/img.raw')
+lab[:3].astype(np.int64).tofile(r')" +
+                            dir.string() + R"(/lab.raw')
+)"))
+    FOCAL_SKIP("Python with numpy not found");
   const auto ref = test::read_bytes(dir / "img.raw");
   const auto labels = test::read_bytes(dir / "lab.raw");
   for (int i = 0; i < 3; ++i) {
@@ -84,9 +90,10 @@ TEST_CASE("image folder order and labels match torchvision's ImageFolder", "[pyt
   if (!py) FOCAL_SKIP("no Python interpreter for the reference");
   const fs::path root = test::temp_dir("folder_order");
   // Nested folders, upper-case extensions, names that sort differently by byte, non-image files.
-  const std::vector<std::string> names = {"zebra/b.jpg",    "zebra/A.JPG",     "zebra/sub/c.jpeg", "zebra/sub-x/d.jpg",
-                                          "apple/x.png.jpg", "apple/10.jpg",   "apple/9.jpg",      "Mango/m.jpg",
-                                          "apple/deep/er/q.jpg", "Mango/.hidden.jpg", "apple/notes.txt", "zebra/e.JPEG"};
+  const std::vector<std::string> names = {"zebra/b.jpg",       "zebra/A.JPG",     "zebra/sub/c.jpeg",
+                                          "zebra/sub-x/d.jpg", "apple/x.png.jpg", "apple/10.jpg",
+                                          "apple/9.jpg",       "Mango/m.jpg",     "apple/deep/er/q.jpg",
+                                          "Mango/.hidden.jpg", "apple/notes.txt", "zebra/e.JPEG"};
   for (size_t i = 0; i < names.size(); ++i) copy_bench(files[i], root / names[i]);
   const FolderDataset ds(root);
   CHECK(ds.num_classes() == 3);
@@ -97,7 +104,8 @@ with open(r')" + (root / "samples.txt").string() + R"(', 'w') as f:
     f.write(' '.join(ds.classes) + '\n')
     for p, y in ds.samples:
         f.write('%s %d\n' % (p, y))
-)")) FOCAL_SKIP("Python with torchvision not found");
+)"))
+    FOCAL_SKIP("Python with torchvision not found");
   std::ifstream in(root / "samples.txt");
   std::string classes_line;
   std::getline(in, classes_line);
@@ -176,10 +184,12 @@ TEST_CASE("folder -> shards -> same samples and labels", "[datasets]") {
   const auto files = test::bench_jpegs(30);
   if (files.size() < 30) FOCAL_SKIP("bench JPEGs not found");
   const fs::path root = test::temp_dir("shards_src");
-  for (size_t i = 0; i < files.size(); ++i) copy_bench(files[i], root / ("class" + std::to_string(i % 3)) / files[i].filename());
+  for (size_t i = 0; i < files.size(); ++i)
+    copy_bench(files[i], root / ("class" + std::to_string(i % 3)) / files[i].filename());
   const FolderDataset folder(root);
   const fs::path out = test::temp_dir("shards_out");
-  const auto result = write_shards(folder, out, ShardWriterOptions().prefix("train").samples_per_shard(7), folder.classes());
+  const auto result =
+      write_shards(folder, out, ShardWriterOptions().prefix("train").samples_per_shard(7), folder.classes());
   CHECK(result.samples == 30);
   CHECK(result.shards == 5);  // ceil(30 / 7)
   CHECK(fs::exists(out / "train-000000.tar"));
@@ -204,15 +214,18 @@ TEST_CASE("shards interchange with Python's tarfile in both directions", "[pytho
   if (!py) FOCAL_SKIP("no Python interpreter for the reference");
   const fs::path dir = test::temp_dir("shards_py");
   fs::create_directories(dir / "py");
-  if (!test::run_python(*py, dir, "tarfile", R"(
+  if (!test::run_python(*py, dir, "tarfile",
+                        R"(
 import io, tarfile
-with tarfile.open(r')" + (dir / "py" / "data-000000.tar").string() + R"(', 'w', format=tarfile.GNU_FORMAT) as t:
+with tarfile.open(r')" + (dir / "py" / "data-000000.tar").string() +
+                            R"(', 'w', format=tarfile.GNU_FORMAT) as t:
     for i in range(5):
         key = 'sample/%s_%03d' % ('x' * 90, i)  # long names need GNU long-name records
         for ext, data in [('jpg', bytes([i]) * (100 + i)), ('cls', str(i % 2).encode())]:
             info = tarfile.TarInfo(key + '.' + ext); info.size = len(data)
             t.addfile(info, io.BytesIO(data))
-)")) FOCAL_SKIP("Python not found");
+)"))
+    FOCAL_SKIP("Python not found");
   const ShardDataset from_python(dir / "py");
   REQUIRE(from_python.size() == 5);
   for (int64_t i = 0; i < 5; ++i) {
@@ -228,12 +241,15 @@ with tarfile.open(r')" + (dir / "py" / "data-000000.tar").string() + R"(', 'w', 
     w.add("k1.cls", "2");
     w.finish();
   }
-  if (!test::run_python(*py, dir, "tarfile", R"(
+  if (!test::run_python(*py, dir, "tarfile",
+                        R"(
 import tarfile
-with tarfile.open(r')" + (dir / "ours.tar").string() + R"(') as t:
+with tarfile.open(r')" + (dir / "ours.tar").string() +
+                            R"(') as t:
     got = [(m.name, t.extractfile(m).read()) for m in t.getmembers()]
 assert got == [('k0.jpg', b'abc'), ('k0.cls', b'7'), ('k1.png', b'z' * 1000), ('k1.cls', b'2')], got
-)")) FOCAL_SKIP("Python not found");
+)"))
+    FOCAL_SKIP("Python not found");
 }
 
 TEST_CASE("shard epoch order: shuffled shards through a buffer, a permutation per epoch", "[datasets]") {

@@ -57,9 +57,10 @@ for name in ['rgb.jpg', 'rgb444.jpg', 'gray.jpg', 'cmyk.jpg', 'rgb.png', 'rgba.p
     im = Image.open(d + '/' + name)
     np.asarray(im.convert('RGB')).tofile(d + '/' + name + '.rgb')
     np.asarray(im.convert('RGB').convert('L')).tofile(d + '/' + name + '.l')
-)")) FOCAL_SKIP("Python with Pillow not found");
-  for (const std::string name : {"rgb.jpg", "rgb444.jpg", "gray.jpg", "cmyk.jpg", "rgb.png", "rgba.png", "gray.png",
-                                 "palette.png", "la.png", "rgb.bmp"}) {
+)"))
+    FOCAL_SKIP("Python with Pillow not found");
+  for (const std::string name : {"rgb.jpg", "rgb444.jpg", "gray.jpg", "cmyk.jpg", "rgb.png", "rgba.png",
+                                 "gray.png", "palette.png", "la.png", "rgb.bmp"}) {
     INFO(name);
     const Image rgb = decode_file(dir / name, 3);
     CHECK(rgb.width() == 291);
@@ -85,7 +86,8 @@ for name in ['rgb.jpg', 'rgb444.jpg', 'gray.jpg', 'cmyk.jpg', 'rgb.png', 'rgba.p
           r.x = rng.randint(0, full.width() - r.width);
           r.y = rng.randint(0, full.height() - r.height);
           const DecodedWindow w = decoder.decode_window(p, bytes.size(), channels, denom, r);
-          INFO(name << " 1/" << denom << " " << channels << "ch region " << r.x << "," << r.y << " " << r.width << "x" << r.height);
+          INFO(name << " 1/" << denom << " " << channels << "ch region " << r.x << "," << r.y << " "
+                    << r.width << "x" << r.height);
           REQUIRE(w.x <= r.x);
           REQUIRE(w.y <= r.y);
           REQUIRE(w.x + w.image.width() >= r.x + r.width);
@@ -104,12 +106,15 @@ for name in ['rgb.jpg', 'rgb444.jpg', 'gray.jpg', 'cmyk.jpg', 'rgb.png', 'rgba.p
   // The bench photographs themselves, decoded by both libjpeg-turbo builds.
   std::ostringstream list;
   for (size_t i = 0; i < files.size(); i += 100) list << "r'" << files[i].string() << "',";
-  if (!test::run_python(*py, dir, "PIL, numpy", "import numpy as np\nfrom PIL import Image\nfor i, f in enumerate([" + list.str() +
-                                 "]):\n    np.asarray(Image.open(f).convert('RGB')).tofile(r'" + dir.string() +
-                                 "/bench_%d.rgb' % i)\n")) FOCAL_SKIP("Python with Pillow not found");
+  if (!test::run_python(*py, dir, "PIL, numpy",
+                        "import numpy as np\nfrom PIL import Image\nfor i, f in enumerate([" + list.str() +
+                            "]):\n    np.asarray(Image.open(f).convert('RGB')).tofile(r'" + dir.string() +
+                            "/bench_%d.rgb' % i)\n"))
+    FOCAL_SKIP("Python with Pillow not found");
   for (size_t i = 0, k = 0; i < files.size(); i += 100, ++k) {
     INFO(files[i]);
-    CHECK(max_abs_diff(decode_file(files[i], 3), test::read_bytes(dir / ("bench_" + std::to_string(k) + ".rgb"))) == 0);
+    CHECK(max_abs_diff(decode_file(files[i], 3),
+                       test::read_bytes(dir / ("bench_" + std::to_string(k) + ".rgb"))) == 0);
   }
 }
 
@@ -125,7 +130,8 @@ TEST_CASE("header probing reads the size without decoding", "[decode]") {
   CHECK(info.height == img.height());
   // Reduced DCT scales give ceil(size / denom) pixels.
   for (int64_t denom : {2, 4, 8}) {
-    const Image small = decoder.decode(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), 3, denom);
+    const Image small =
+        decoder.decode(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), 3, denom);
     CHECK(small.width() == (img.width() + denom - 1) / denom);
     CHECK(small.height() == (img.height() + denom - 1) / denom);
   }

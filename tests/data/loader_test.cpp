@@ -1,15 +1,15 @@
 // The loader: DistributedSampler shares, determinism across worker counts, resume, corrupt files, factory.
+#include "data/loader.h"
 #include "data/data_factory.h"
 #include "data/file_io.h"
 #include "data/folder_dataset.h"
-#include "data/loader.h"
 #include "data/sampler.h"
 #include "data/synthetic_dataset.h"
 #include "tests/data/data_test_util.h"
 #include "tests/support/test_env.h"
 
-#include <catch2/catch.hpp>
 #include <torch/torch.h>
+#include <catch2/catch.hpp>
 
 #include <fstream>
 #include <set>
@@ -22,7 +22,8 @@ namespace fs = std::filesystem;
 namespace {
 
 std::shared_ptr<const Dataset> small_synthetic(int64_t n) {
-  return std::make_shared<SyntheticDataset>(SyntheticDatasetOptions().size(n).num_classes(7).height(40).width(48));
+  return std::make_shared<SyntheticDataset>(
+      SyntheticDatasetOptions().size(n).num_classes(7).height(40).width(48));
 }
 
 std::shared_ptr<const SampleTransform> small_train_transform() {
@@ -87,7 +88,8 @@ with open(r')" + (dir / "ref.txt").string() + R"(', 'w') as f:
                         s = DistributedSampler(range(n), num_replicas=world, rank=rank, shuffle=shuffle, seed=5, drop_last=drop)
                         s.set_epoch(2)
                         f.write(' '.join(map(str, [n, world, int(drop), int(shuffle), rank] + list(s))) + '\n')
-)")) FOCAL_SKIP("Python with torch not found");
+)"))
+    FOCAL_SKIP("Python with torch not found");
   std::ifstream in(dir / "ref.txt");
   std::string line;
   int lines = 0;
@@ -111,7 +113,8 @@ TEST_CASE("batches are identical whatever the number of workers", "[loader]") {
   DataLoader inline_loader(ds, t, LoaderOptions(options).num_workers(0));
   DataLoader one(ds, t, LoaderOptions(options).num_workers(1));
   DataLoader three(ds, t, LoaderOptions(options).num_workers(3));
-  for (Loader* l : {static_cast<Loader*>(&inline_loader), static_cast<Loader*>(&one), static_cast<Loader*>(&three)}) {
+  for (Loader* l :
+       {static_cast<Loader*>(&inline_loader), static_cast<Loader*>(&one), static_cast<Loader*>(&three)}) {
     l->set_epoch(1);
   }
   const auto a = drain(inline_loader), b = drain(one), c = drain(three);
@@ -151,7 +154,10 @@ TEST_CASE("validation shares pad by wrapping and keep the last partial batch", "
   const auto t = std::make_shared<EvalTransform>(EvalTransformOptions().img_size(16).crop_pct(0.875));
   std::multiset<int64_t> labels;
   for (int64_t rank = 0; rank < 3; ++rank) {
-    DataLoader loader(ds, t, LoaderOptions().batch_size(3).shuffle(false).drop_last(false).rank(rank).world_size(3).num_workers(1));
+    DataLoader loader(
+        ds, t,
+        LoaderOptions().batch_size(3).shuffle(false).drop_last(false).rank(rank).world_size(3).num_workers(
+            1));
     CHECK(loader.num_samples() == 4);
     CHECK(loader.batches_per_epoch() == 2);
     const auto batches = drain(loader);
@@ -179,7 +185,8 @@ TEST_CASE("corrupt and truncated files are skipped, counted and logged with thei
     // Workers start decoding when the loader is built, so the capture starts before that.
     int64_t skipped = -1;
     const std::string log = test::capture_output([&] {
-      DataLoader loader(ds, t, LoaderOptions().batch_size(8).shuffle(false).drop_last(false).num_workers(workers));
+      DataLoader loader(ds, t,
+                        LoaderOptions().batch_size(8).shuffle(false).drop_last(false).num_workers(workers));
       *out = drain(loader);
       skipped = loader.skipped_files();
     });
@@ -237,7 +244,8 @@ TEST_CASE("factory builds loaders and reports missing data with its path", "[loa
 }
 
 TEST_CASE("Fashion-MNIST through the factory keeps one channel", "[loader]") {
-  if (!fs::exists("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")) FOCAL_SKIP("dataset-fashion-mnist is not installed");
+  if (!fs::exists("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"))
+    FOCAL_SKIP("dataset-fashion-mnist is not installed");
   DataConfig cfg;
   cfg.dataset = "fashion_mnist";
   cfg.data_path = "/usr/share/datasets/fashion-mnist";

@@ -2,8 +2,8 @@
 #include "data/mixup.h"
 
 #include <ATen/CPUGeneratorImpl.h>
-#include <catch2/catch.hpp>
 #include <torch/torch.h>
+#include <catch2/catch.hpp>
 
 using namespace focal::data;
 
@@ -85,10 +85,12 @@ TEST_CASE("cutmix box clipping and the corrected lambda", "[mixup]") {
     CHECK(box[1] <= 30);
     CHECK(box[2] >= 0);
     CHECK(box[3] <= 40);
-    const auto cut_h = static_cast<int64_t>(30 * std::sqrt(1 - lam)), cut_w = static_cast<int64_t>(40 * std::sqrt(1 - lam));
+    const auto cut_h = static_cast<int64_t>(30 * std::sqrt(1 - lam)),
+               cut_w = static_cast<int64_t>(40 * std::sqrt(1 - lam));
     CHECK(box[1] - box[0] <= cut_h);
     CHECK(box[3] - box[2] <= cut_w);
-    CHECK(cutmix_corrected_lam(box, 30, 40) == Approx(1.0 - double((box[1] - box[0]) * (box[3] - box[2])) / 1200.0));
+    CHECK(cutmix_corrected_lam(box, 30, 40) ==
+          Approx(1.0 - double((box[1] - box[0]) * (box[3] - box[2])) / 1200.0));
     CHECK(cutmix_corrected_lam(box, 30, 40) >= lam - 1e-9);  // clipping only shrinks the box
   }
   const auto mm = cutmix_box(100, 100, 0.5, {0.2, 0.8}, gen);
@@ -107,8 +109,10 @@ TEST_CASE("mixup switches between mixup and cutmix, skips with prob 0, validates
     auto [mixed, target] = mixup(x.clone(), labels_of(4), gen);
     const auto changed = (mixed != x);
     const int64_t n = changed[0].sum().item<int64_t>();
-    if (n == 64) ++blend;
-    else if (n > 0) ++cut;
+    if (n == 64)
+      ++blend;
+    else if (n > 0)
+      ++cut;
   }
   CHECK(cut > 10);
   CHECK(blend > 10);

@@ -1,4 +1,5 @@
 // Transforms against their definitions and against Pillow + torchvision + timm run as a Python reference.
+#include "data/transforms.h"
 #include "data/affine.h"
 #include "data/color_jitter.h"
 #include "data/file_io.h"
@@ -7,12 +8,11 @@
 #include "data/rand_augment.h"
 #include "data/random_erasing.h"
 #include "data/random_resized_crop.h"
-#include "data/transforms.h"
 #include "tests/data/data_test_util.h"
 #include "tests/support/test_env.h"
 
-#include <catch2/catch.hpp>
 #include <torch/torch.h>
+#include <catch2/catch.hpp>
 
 #include <cmath>
 #include <fstream>
@@ -65,32 +65,44 @@ TEST_CASE("eval transform matches Pillow + torchvision Resize/CenterCrop/Normali
   std::vector<fs::path> picked;
   for (size_t i = 0; i < files.size(); i += 50) picked.push_back(files[i]);
   const fs::path dir = test::temp_dir("eval_ref");
-  if (!test::run_python(*py, dir, "torch, torchvision, PIL", R"(
+  if (!test::run_python(*py, dir, "torch, torchvision, PIL",
+                        R"(
 import numpy as np, torch
 from PIL import Image
 from torchvision import transforms as T
-files = )" + py_list(picked) + R"(
+files = )" + py_list(picked) +
+                            R"(
 norm = T.Normalize((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
 crop = T.Compose([T.Resize(256, interpolation=T.InterpolationMode.BICUBIC), T.CenterCrop(224), T.ToTensor(), norm])
 squash = T.Compose([T.Resize((224, 224), interpolation=T.InterpolationMode.BICUBIC), T.ToTensor(), norm])
 for i, f in enumerate(files):
     im = Image.open(f).convert('RGB')
-    crop(im).numpy().astype(np.float32).tofile(r')" + dir.string() + R"(/crop_%d.raw' % i)
-    squash(im).numpy().astype(np.float32).tofile(r')" + dir.string() + R"(/squash_%d.raw' % i)
-)")) FOCAL_SKIP("Python with torch, torchvision and Pillow not found");
+    crop(im).numpy().astype(np.float32).tofile(r')" +
+                            dir.string() + R"(/crop_%d.raw' % i)
+    squash(im).numpy().astype(np.float32).tofile(r')" +
+                            dir.string() + R"(/squash_%d.raw' % i)
+)"))
+    FOCAL_SKIP("Python with torch, torchvision and Pillow not found");
   const EvalTransform crop_t(EvalTransformOptions{});
   const EvalTransform squash_t(EvalTransformOptions().center_crop(false));
   for (size_t i = 0; i < picked.size(); ++i) {
     const RawSample s = sample_from_file(picked[i]);
-    const auto ref_crop = torch::from_blob(test::read_floats(dir / ("crop_" + std::to_string(i) + ".raw")).data(), {3, 224, 224}).clone();
-    const auto ref_squash = torch::from_blob(test::read_floats(dir / ("squash_" + std::to_string(i) + ".raw")).data(), {3, 224, 224}).clone();
+    const auto ref_crop =
+        torch::from_blob(test::read_floats(dir / ("crop_" + std::to_string(i) + ".raw")).data(),
+                         {3, 224, 224})
+            .clone();
+    const auto ref_squash =
+        torch::from_blob(test::read_floats(dir / ("squash_" + std::to_string(i) + ".raw")).data(),
+                         {3, 224, 224})
+            .clone();
     INFO(picked[i]);
     CHECK(grey_level_diff(run_transform(crop_t, s, 0), ref_crop) <= 1.0 + 1e-3);
     CHECK(grey_level_diff(run_transform(squash_t, s, 0), ref_squash) <= 1.0 + 1e-3);
   }
 }
 
-TEST_CASE("random resized crop equals Pillow crop + bicubic resize of the drawn box", "[python][transforms]") {
+TEST_CASE("random resized crop equals Pillow crop + bicubic resize of the drawn box",
+          "[python][transforms]") {
   const auto files = test::bench_jpegs(600);
   if (files.empty()) FOCAL_SKIP("bench JPEGs not found");
   const auto py = test::python_interpreter();
@@ -118,12 +130,14 @@ boxes = [)" + boxes.str() + R"(]
 for i, (f, b) in enumerate(zip(files, boxes)):
     im = Image.open(f).convert('RGB').crop(b).resize((224, 224), Image.BICUBIC)
     np.asarray(im).tofile(r')" + dir.string() + R"(/rrc_%d.raw' % i)
-)")) FOCAL_SKIP("Python with Pillow not found");
+)"))
+    FOCAL_SKIP("Python with Pillow not found");
   for (size_t i = 0; i < picked.size(); ++i) {
     const auto ref = test::read_bytes(dir / ("rrc_" + std::to_string(i) + ".raw"));
     REQUIRE(ref.size() == static_cast<size_t>(ours[i].num_bytes()));
     int max_diff = 0;
-    for (size_t k = 0; k < ref.size(); ++k) max_diff = std::max(max_diff, std::abs(int(ref[k]) - int(ours[i].data()[k])));
+    for (size_t k = 0; k < ref.size(); ++k)
+      max_diff = std::max(max_diff, std::abs(int(ref[k]) - int(ours[i].data()[k])));
     INFO(picked[i]);
     CHECK(max_diff == 0);
   }
@@ -144,7 +158,8 @@ TEST_CASE("random resized crop parameters follow timm's definition", "[transform
     const double ratio = double(r.width) / r.height;
     // Rounding each side to whole pixels moves area and ratio a little.
     const double slack_area = (r.width + r.height + 1.0) / (double(w) * h);
-    const bool regular = area >= 0.08 - slack_area && area <= 1.0 + slack_area && ratio >= 0.75 * (1 - 1.0 / r.height) - 1e-9 &&
+    const bool regular = area >= 0.08 - slack_area && area <= 1.0 + slack_area &&
+                         ratio >= 0.75 * (1 - 1.0 / r.height) - 1e-9 &&
                          ratio <= 4.0 / 3.0 * (1 + 1.0 / r.height) + 1e-9;
     if (!regular) ++fallbacks;
     CHECK(regular);
@@ -159,7 +174,8 @@ TEST_CASE("random resized crop parameters follow timm's definition", "[transform
   CHECK(c.y == 0);
 }
 
-TEST_CASE("reduced-scale JPEG decoding is chosen only when the crop keeps the output resolution", "[transforms]") {
+TEST_CASE("reduced-scale JPEG decoding is chosen only when the crop keeps the output resolution",
+          "[transforms]") {
   CHECK(dct_scale_for_crop(Rect{0, 0, 1000, 900}, 224, 224) == 4);
   CHECK(dct_scale_for_crop(Rect{0, 0, 448, 448}, 224, 224) == 2);
   CHECK(dct_scale_for_crop(Rect{0, 0, 447, 1000}, 224, 224) == 1);
@@ -172,8 +188,10 @@ TEST_CASE("reduced-scale JPEG decoding is chosen only when the crop keeps the ou
     const Image full = test::load_image(f);
     if (full.width() != 640) continue;
     const RawSample s = sample_from_file(f);
-    const TrainTransform fast(TrainTransformOptions().crop(RandomResizedCropOptions().scale_min(1).scale_max(1).ratio_min(4.0 / 3).ratio_max(4.0 / 3)));
-    const TrainTransform exact(TrainTransformOptions().dct_scaling(false).crop(RandomResizedCropOptions().scale_min(1).scale_max(1).ratio_min(4.0 / 3).ratio_max(4.0 / 3)));
+    const TrainTransform fast(TrainTransformOptions().crop(
+        RandomResizedCropOptions().scale_min(1).scale_max(1).ratio_min(4.0 / 3).ratio_max(4.0 / 3)));
+    const TrainTransform exact(TrainTransformOptions().dct_scaling(false).crop(
+        RandomResizedCropOptions().scale_min(1).scale_max(1).ratio_min(4.0 / 3).ratio_max(4.0 / 3)));
     Rng r1(3), r2(3);
     ImageDecoder decoder;
     const Image a = fast.random_resized_crop(s, r1, decoder);
@@ -227,7 +245,8 @@ TEST_CASE("random erasing boxes and fill follow timm's definition", "[transforms
     REQUIRE(boxes.size() == 1);
     random_erase(t.data_ptr<float>(), 3, 64, 64, b, eo);
     const Rect r = boxes[0];
-    auto inside = t.index({torch::indexing::Slice(), torch::indexing::Slice(r.y, r.y + r.height), torch::indexing::Slice(r.x, r.x + r.width)});
+    auto inside = t.index({torch::indexing::Slice(), torch::indexing::Slice(r.y, r.y + r.height),
+                           torch::indexing::Slice(r.x, r.x + r.width)});
     CHECK((t != 7.0f).sum().item<int64_t>() == inside.numel());
     if (mode == "const") {
       CHECK(inside.abs().max().item<float>() == 0.0f);
@@ -292,7 +311,8 @@ TEST_CASE("RandAugment spec parsing and timm's magnitude mapping", "[transforms]
   CHECK(sum / count == Approx(9.0).margin(0.35));
 }
 
-TEST_CASE("RandAugment operations and ColorJitter match timm / torchvision on Pillow", "[python][transforms]") {
+TEST_CASE("RandAugment operations and ColorJitter match timm / torchvision on Pillow",
+          "[python][transforms]") {
   const auto files = test::bench_jpegs(600);
   if (files.empty()) FOCAL_SKIP("bench JPEGs not found");
   const auto py = test::python_interpreter();
@@ -301,7 +321,8 @@ TEST_CASE("RandAugment operations and ColorJitter match timm / torchvision on Pi
   const Image photo = test::load_image(files[123]);
   const Image input = Image::from_view(photo.view(Rect{40, 30, 200, 150}));
   const fs::path dir = test::temp_dir("ra_ref");
-  test::write_bytes(dir / "input.raw", std::string(reinterpret_cast<const char*>(input.data()), input.num_bytes()));
+  test::write_bytes(dir / "input.raw",
+                    std::string(reinterpret_cast<const char*>(input.data()), input.num_bytes()));
 
   struct Case {
     std::string python;
@@ -349,11 +370,14 @@ TEST_CASE("RandAugment operations and ColorJitter match timm / torchvision on Pi
   std::ostringstream script;
   script << "import numpy as np\nfrom PIL import Image\nimport timm.data.auto_augment as aa\n"
          << "import torchvision.transforms.functional as F\n"
-         << "src = Image.frombytes('RGB', (200, 150), open(r'" << (dir / "input.raw").string() << "', 'rb').read())\n";
+         << "src = Image.frombytes('RGB', (200, 150), open(r'" << (dir / "input.raw").string()
+         << "', 'rb').read())\n";
   for (size_t i = 0; i < cases.size(); ++i) {
-    script << "im = src.copy()\nnp.asarray(" << cases[i].python << ").tofile(r'" << (dir / ("op_" + std::to_string(i) + ".raw")).string() << "')\n";
+    script << "im = src.copy()\nnp.asarray(" << cases[i].python << ").tofile(r'"
+           << (dir / ("op_" + std::to_string(i) + ".raw")).string() << "')\n";
   }
-  if (!test::run_python(*py, dir, "timm, torchvision, PIL, numpy", script.str())) FOCAL_SKIP("Python with timm, torchvision and Pillow not found");
+  if (!test::run_python(*py, dir, "timm, torchvision, PIL, numpy", script.str()))
+    FOCAL_SKIP("Python with timm, torchvision and Pillow not found");
   for (size_t i = 0; i < cases.size(); ++i) {
     Image img = input.clone();
     cases[i].ours(img);

@@ -2,8 +2,8 @@
 #include "eval/arg_parser.h"
 #include "eval/verify.h"
 
-#include <catch2/catch.hpp>
 #include <torch/torch.h>
+#include <catch2/catch.hpp>
 
 namespace {
 
@@ -20,8 +20,17 @@ int parse(focal::eval::ArgParser& p, std::vector<std::string> args) {
 }
 
 focal::FocalTransformerOptions tiny() {
-  return focal::FocalTransformerOptions().img_size(32).num_classes(3).embed_dim(8).depths({1, 1}).num_heads({1, 2})
-      .window_size(4).focal_levels({2, 2}).focal_windows({3, 1}).expand_sizes({1, 1}).focal_stages({0, 1})
+  return focal::FocalTransformerOptions()
+      .img_size(32)
+      .num_classes(3)
+      .embed_dim(8)
+      .depths({1, 1})
+      .num_heads({1, 2})
+      .window_size(4)
+      .focal_levels({2, 2})
+      .focal_windows({3, 1})
+      .expand_sizes({1, 1})
+      .focal_stages({0, 1})
       .drop_path_rate(0.0);
 }
 
@@ -54,7 +63,8 @@ TEST_CASE("verify passes a model against its own outputs and fails a perturbed o
     model->eval();
     torch::NoGradGuard no_grad;
     auto features = model->forward_all(reference["input"], true);
-    for (size_t i = 0; i < features.stages.size(); ++i) reference["stage" + std::to_string(i)] = features.stages[i];
+    for (size_t i = 0; i < features.stages.size(); ++i)
+      reference["stage" + std::to_string(i)] = features.stages[i];
     reference["logits"] = model->head->forward(features.pooled);
   }
   model->train();

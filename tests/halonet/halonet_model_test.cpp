@@ -85,9 +85,7 @@ TEST_CASE("HaloNet parameter counts match the table exactly", "[halonet][params]
 
 TEST_CASE("HaloNet H0-H2 forward and backward at full size", "[halonet][forward]") {
   for (const char* name : {"halonet_h0", "halonet_h1", "halonet_h2"}) {
-    SECTION(name) {
-      check_forward_backward(name);
-    }
+    SECTION(name) { check_forward_backward(name); }
   }
 }
 
@@ -98,9 +96,7 @@ TEST_CASE("HaloNet H3-H7 forward and backward at full size", "[halonet][forward]
   if (!std::getenv("FOCAL_SLOW_TESTS"))
     FOCAL_SKIP("slow (H3-H7 at full size): set FOCAL_SLOW_TESTS=1 to run");
   for (const char* name : {"halonet_h3", "halonet_h4", "halonet_h5", "halonet_h6", "halonet_h7"}) {
-    SECTION(name) {
-      check_forward_backward(name);
-    }
+    SECTION(name) { check_forward_backward(name); }
   }
 }
 

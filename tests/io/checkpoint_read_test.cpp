@@ -91,6 +91,7 @@ TEST_CASE("state dicts nested under model / state_dict_ema lose their module. pr
   CHECK(ema[0].first == "fc.weight");
   CHECK(focal::test::checksum(ema[0].second) ==
         focal::test::checksum(focal::test::value_at(root, "state_dict_ema/fc.weight").toTensor()));
-  CHECK_THROWS_WITH(focal::io::read_state_dict(path, "model_ema"),
-                    Catch::Contains(path) && Catch::Contains("'model_ema'") && Catch::Contains("state_dict_ema"));
+  CHECK_THROWS_WITH(focal::io::read_state_dict(path, "model_ema"), Catch::Contains(path) &&
+                                                                       Catch::Contains("'model_ema'") &&
+                                                                       Catch::Contains("state_dict_ema"));
 }

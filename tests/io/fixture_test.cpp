@@ -45,9 +45,11 @@ TEST_CASE("zip and legacy checkpoints of focal_micro_224 hold identical weights"
   }
 }
 
-// The fixture README calls the training checkpoint's weights the same as focal_micro_224.pth; they are in fact
-// those weights after the one AdamW step whose state the checkpoint holds. Checked with AdamW's update rule:
-//   p1 = p0 * (1 - lr * wd) - lr * m_hat / (sqrt(v_hat) + eps),  m_hat = m / (1 - b1^t),  v_hat = v / (1 - b2^t)
+// The fixture README calls the training checkpoint's weights the same as focal_micro_224.pth; they are in
+// fact those weights after the one AdamW step whose state the checkpoint holds. Checked with AdamW's update
+// rule:
+//   p1 = p0 * (1 - lr * wd) - lr * m_hat / (sqrt(v_hat) + eps),  m_hat = m / (1 - b1^t),  v_hat = v / (1 -
+//   b2^t)
 TEST_CASE("the training checkpoint holds focal_micro_224 after its one AdamW step", "[io][fixtures]") {
   if (!focal::test::have_fixtures()) FOCAL_SKIP("fixtures missing: " + focal::test::fixtures_dir().string());
   const auto dir = focal::test::fixtures_dir();

@@ -39,11 +39,19 @@ std::string bytes_hex(const std::string& s) {
 }
 
 std::string python_dtype(c10::ScalarType t) {
-  static const std::map<c10::ScalarType, std::string> names{
-      {c10::kFloat, "float32"}, {c10::kDouble, "float64"}, {c10::kHalf, "float16"}, {c10::kBFloat16, "bfloat16"},
-      {c10::kLong, "int64"}, {c10::kInt, "int32"}, {c10::kShort, "int16"}, {c10::kChar, "int8"},
-      {c10::kByte, "uint8"}, {c10::kBool, "bool"}, {c10::kComplexFloat, "complex64"},
-      {c10::kComplexDouble, "complex128"}, {c10::kUInt16, "uint16"}};
+  static const std::map<c10::ScalarType, std::string> names{{c10::kFloat, "float32"},
+                                                            {c10::kDouble, "float64"},
+                                                            {c10::kHalf, "float16"},
+                                                            {c10::kBFloat16, "bfloat16"},
+                                                            {c10::kLong, "int64"},
+                                                            {c10::kInt, "int32"},
+                                                            {c10::kShort, "int16"},
+                                                            {c10::kChar, "int8"},
+                                                            {c10::kByte, "uint8"},
+                                                            {c10::kBool, "bool"},
+                                                            {c10::kComplexFloat, "complex64"},
+                                                            {c10::kComplexDouble, "complex128"},
+                                                            {c10::kUInt16, "uint16"}};
   auto it = names.find(t);
   return it == names.end() ? "?" : it->second;
 }
@@ -125,8 +133,8 @@ std::vector<ManifestRow> read_manifest(const std::filesystem::path& path) {
     std::string part;
     while (std::getline(ss, part, '\t')) f.push_back(part);
     REQUIRE(f.size() == 7);
-    rows.push_back(ManifestRow{f[0], f[1], parse_ints(f[2]), parse_ints(f[3]), std::stoll(f[4]), std::stoi(f[5]),
-                               std::stoull(f[6], nullptr, 16)});
+    rows.push_back(ManifestRow{f[0], f[1], parse_ints(f[2]), parse_ints(f[3]), std::stoll(f[4]),
+                               std::stoi(f[5]), std::stoull(f[6], nullptr, 16)});
   }
   return rows;
 }
@@ -138,7 +146,9 @@ c10::IValue value_at(const c10::IValue& root, const std::string& path) {
   while (std::getline(ss, part, '/')) {
     if (v.isGenericDict()) {
       auto d = v.toGenericDict();
-      auto it = d.keyType()->kind() == c10::TypeKind::IntType ? d.find(c10::IValue(static_cast<int64_t>(std::stoll(part)))) : d.find(part);
+      auto it = d.keyType()->kind() == c10::TypeKind::IntType
+                    ? d.find(c10::IValue(static_cast<int64_t>(std::stoll(part))))
+                    : d.find(part);
       if (it == d.end()) throw std::runtime_error("no key '" + part + "' on path " + path);
       v = it->value();
     } else if (v.isList()) {

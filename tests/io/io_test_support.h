@@ -36,7 +36,8 @@ void write_file(const std::filesystem::path& path, const std::string& bytes);
 
 // The Python interpreter with torch and numpy, or nullopt.
 std::optional<std::string> python();
-// The reference data written by python/make_reference.py (cached in the build tree), or nullopt without Python.
+// The reference data written by python/make_reference.py (cached in the build tree), or nullopt without
+// Python.
 std::optional<std::filesystem::path> reference_data();
 // Runs a script of tests/io/python with the reference Python; returns its exit status.
 int run_python_script(const std::string& script, const std::string& arguments);

@@ -23,7 +23,8 @@ constexpr const char* kSource = "fuzz.pth";
 double touch(const c10::IValue& v) {
   if (v.isTensor()) {
     const at::Tensor& t = v.toTensor();
-    return t.numel() > 0 && t.numel() < (int64_t{1} << 24) ? t.to(at::kDouble).abs().sum().item<double>() : 0.0;
+    return t.numel() > 0 && t.numel() < (int64_t{1} << 24) ? t.to(at::kDouble).abs().sum().item<double>()
+                                                           : 0.0;
   }
   double s = 0;
   if (v.isList()) {
@@ -137,8 +138,9 @@ TEST_CASE("random corruption of the legacy fixture's pickles", "[io][malformed][
 TEST_CASE("random bytes and random opcode programs are rejected or read, never crash", "[io][malformed]") {
   std::mt19937 rng(42);
   // Opcodes and argument bytes that keep programs going: small lengths and memo indices.
-  const std::string alphabet = std::string("()0.12NKMJ\x8a\x88\x89]}ealtsu\x85\x86\x87hqjrgpRQb\x81\x94\x95\x8cXGCBT", 41) +
-                               std::string("\x00\x01\x02\x03\x04", 5) + "\x80";
+  const std::string alphabet =
+      std::string("()0.12NKMJ\x8a\x88\x89]}ealtsu\x85\x86\x87hqjrgpRQb\x81\x94\x95\x8cXGCBT", 41) +
+      std::string("\x00\x01\x02\x03\x04", 5) + "\x80";
   for (int round = 0; round < 4000; ++round) {
     std::string bytes;
     const size_t n = rng() % 64;
@@ -153,7 +155,8 @@ TEST_CASE("random bytes and random opcode programs are rejected or read, never c
   }
   // A zip directory claiming huge sizes and offsets.
   // End record: signature, two disk numbers, then entry counts, size and offset all 0xFF, no comment.
-  std::string eocd = std::string("PK\x05\x06", 4) + std::string(4, '\0') + std::string(12, '\xff') + std::string(2, '\0');
+  std::string eocd =
+      std::string("PK\x05\x06", 4) + std::string(4, '\0') + std::string(12, '\xff') + std::string(2, '\0');
   CHECK_FALSE(read_or_reject(eocd));
 }
 
@@ -172,7 +175,8 @@ TEST_CASE("file errors name the file", "[io][malformed]") {
     file[at] = 'x';
   }
   focal::test::write_file(dir / "nopickle.pth", file);
-  CHECK_THROWS_WITH(focal::io::read_pickle_file((dir / "nopickle.pth").string()), Catch::Contains("no data.pkl"));
+  CHECK_THROWS_WITH(focal::io::read_pickle_file((dir / "nopickle.pth").string()),
+                    Catch::Contains("no data.pkl"));
 }
 
 TEST_CASE("resource limits turn oversized structures into errors", "[io][malformed]") {
@@ -191,7 +195,10 @@ TEST_CASE("resource limits turn oversized structures into errors", "[io][malform
   CHECK_THROWS_WITH(focal::io::read_pickle_bytes(many, "many", focal::io::ReadOptions().max_objects(20)),
                     Catch::Contains("max_objects"));
   // One 100 kB string turned into bytes 200 times through the memo: 20 MB from a 100 kB file.
-  std::string copies("\x80\x02" "c_codecs\nencode\nq\x00X", 21);
+  std::string copies(
+      "\x80\x02"
+      "c_codecs\nencode\nq\x00X",
+      21);
   const uint32_t n = 100000;
   for (int i = 0; i < 4; ++i) copies.push_back(static_cast<char>((n >> (8 * i)) & 0xFF));
   copies += std::string(n, 'a') + std::string("\x8c\x06latin1\x86q\x01", 11);

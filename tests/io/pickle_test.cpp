@@ -70,17 +70,18 @@ std::string bytes(const char (&literal)[N]) {
 
 // Expected values below follow from the opcode definitions in Python's pickletools.
 TEST_CASE("integer opcodes decode as the specification says", "[io][pickle]") {
-  CHECK(unpickle(bytes("\x80\x02K\xff.")).toInt() == 255);                  // BININT1
-  CHECK(unpickle(bytes("\x80\x02M\x01\x02.")).toInt() == 0x0201);           // BININT2
-  CHECK(unpickle(bytes("\x80\x02J\xfe\xff\xff\xff.")).toInt() == -2);       // BININT
-  CHECK(unpickle(bytes("\x80\x02\x8a\x00.")).toInt() == 0);                 // LONG1, no bytes
-  CHECK(unpickle(bytes("\x80\x02\x8a\x01\xff.")).toInt() == -1);            // LONG1
-  CHECK(unpickle(bytes("\x80\x02\x8a\x02\x00\x80.")).toInt() == -32768);    // LONG1
+  CHECK(unpickle(bytes("\x80\x02K\xff.")).toInt() == 255);                // BININT1
+  CHECK(unpickle(bytes("\x80\x02M\x01\x02.")).toInt() == 0x0201);         // BININT2
+  CHECK(unpickle(bytes("\x80\x02J\xfe\xff\xff\xff.")).toInt() == -2);     // BININT
+  CHECK(unpickle(bytes("\x80\x02\x8a\x00.")).toInt() == 0);               // LONG1, no bytes
+  CHECK(unpickle(bytes("\x80\x02\x8a\x01\xff.")).toInt() == -1);          // LONG1
+  CHECK(unpickle(bytes("\x80\x02\x8a\x02\x00\x80.")).toInt() == -32768);  // LONG1
   // Nine bytes whose last only repeats the sign: still int64's minimum.
   CHECK(unpickle(bytes("\x80\x02\x8a\x09\x00\x00\x00\x00\x00\x00\x00\x80\xff.")).toInt() ==
         std::numeric_limits<int64_t>::min());
   // 2**64 does not fit int64 and loads as the double 2**64.
-  CHECK(unpickle(bytes("\x80\x02\x8a\x09\x00\x00\x00\x00\x00\x00\x00\x00\x01.")).toDouble() == std::ldexp(1.0, 64));
+  CHECK(unpickle(bytes("\x80\x02\x8a\x09\x00\x00\x00\x00\x00\x00\x00\x00\x01.")).toDouble() ==
+        std::ldexp(1.0, 64));
   CHECK(unpickle("I01\n.").toBool());  // protocol 0 True
   CHECK(unpickle("I-17\n.").toInt() == -17);
   CHECK(unpickle("L12345678901L\n.").toInt() == 12345678901LL);
@@ -90,7 +91,10 @@ TEST_CASE("integer opcodes decode as the specification says", "[io][pickle]") {
 
 TEST_CASE("container opcodes, memo and marks", "[io][pickle]") {
   // EMPTY_LIST, MARK, 1, 2, 3, TUPLE2 -> (2, 3), MARK 'a' 4 DICT -> {'a': 4}, APPENDS: [1, (2, 3), {'a': 4}]
-  auto v = unpickle(bytes("\x80\x02](K\x01K\x02K\x03\x86(X\x01\x00\x00\x00" "aK\x04" "de."));
+  auto v =
+      unpickle(bytes("\x80\x02](K\x01K\x02K\x03\x86(X\x01\x00\x00\x00"
+                     "aK\x04"
+                     "de."));
   REQUIRE(v.isList());
   auto items = v.toListRef();
   REQUIRE(items.size() == 3);
@@ -108,9 +112,12 @@ TEST_CASE("container opcodes, memo and marks", "[io][pickle]") {
 TEST_CASE("malformed pickles fail with the source name and the opcode offset", "[io][pickle]") {
   CHECK_THAT(error_of("."), Catch::Contains("test.pkl") && Catch::Contains("stack underflow"));
   CHECK_THAT(error_of(bytes("\x80\x02h\x05.")), Catch::Contains("memo key 5"));
-  CHECK_THAT(error_of(bytes("\x80\x02\xff.")), Catch::Contains("unknown opcode 0xff") && Catch::Contains("byte 2"));
+  CHECK_THAT(error_of(bytes("\x80\x02\xff.")),
+             Catch::Contains("unknown opcode 0xff") && Catch::Contains("byte 2"));
   CHECK_THAT(error_of(bytes("\x80\x09.")), Catch::Contains("protocol 9"));
-  CHECK_THAT(error_of(bytes("\x80\x02X\xff\xff\x00\x00" "ab.")), Catch::Contains("ends early"));
+  CHECK_THAT(error_of(bytes("\x80\x02X\xff\xff\x00\x00"
+                            "ab.")),
+             Catch::Contains("ends early"));
   CHECK_THAT(error_of(bytes("\x80\x02K\x01")), Catch::Contains("ends early"));  // no STOP
   CHECK_THAT(error_of(bytes("\x80\x02K\x00K\x01K\x02s.")), Catch::Contains("not a dict"));
   CHECK_THAT(error_of(bytes("\x80\x02(K\x01K\x02\x86Q.")), Catch::Contains("persistent id"));

@@ -65,7 +65,8 @@ TEST_CASE("extract_state_dict chooses the nested dict and strips module.", "[io]
   REQUIRE(bare_sd.size() == 1);
   CHECK(bare_sd[0].first == "layer.weight");
 
-  CHECK_THROWS_WITH(focal::io::extract_state_dict(c10::IValue(int64_t{3}), "int.pth"), Catch::Contains("int.pth"));
+  CHECK_THROWS_WITH(focal::io::extract_state_dict(c10::IValue(int64_t{3}), "int.pth"),
+                    Catch::Contains("int.pth"));
   c10::impl::GenericDict no_tensors(c10::StringType::get(), c10::AnyType::get());
   no_tensors.insert("epoch", int64_t{1});
   CHECK_THROWS_WITH(focal::io::extract_state_dict(no_tensors, "meta.pth"),
@@ -94,7 +95,8 @@ TEST_CASE("load_state_dict reports missing, unexpected and mismatched names", "[
     } catch (const std::runtime_error& e) {
       const std::string what = e.what();
       CHECK_THAT(what, Catch::Contains("tiny.pth") && Catch::Contains("bn.running_var") &&
-                           Catch::Contains("head.weight") && Catch::Contains("fc.bias: checkpoint [3] vs model [2]"));
+                           Catch::Contains("head.weight") &&
+                           Catch::Contains("fc.bias: checkpoint [3] vs model [2]"));
     }
     CHECK_FALSE(torch::equal(net->fc->weight, weight.to(torch::kFloat)));
   }

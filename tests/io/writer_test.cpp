@@ -51,8 +51,8 @@ c10::IValue sample_value() {
   root.insert("lr", 2.5e-4);
   root.insert("name", std::string("focal \xe2\x9c\x93"));
   root.insert("flags", flags);
-  root.insert("tuple", c10::ivalue::Tuple::create({c10::IValue(int64_t{1}), c10::IValue(2.5),
-                                                    c10::IValue(std::string("x"))}));
+  root.insert("tuple", c10::ivalue::Tuple::create(
+                           {c10::IValue(int64_t{1}), c10::IValue(2.5), c10::IValue(std::string("x"))}));
   root.insert("complex_number", c10::complex<double>(1.5, -2.0));
   return root;
 }
@@ -73,8 +73,8 @@ const PythonView& python_view() {
     focal::io::save_pickle_file((v.dir / "saved.pth").string(), v.value);
     focal::io::save_state_dict((v.dir / "sd.pth").string(), focal::io::module_state_dict(*v.linear));
     auto arg = [&](const char* name) { return "\"" + (v.dir / name).string() + "\" "; };
-    v.ok = focal::test::run_python_script("check_written.py", arg("saved.pth") + arg("seen_saved") + arg("sd.pth") +
-                                                                  arg("seen_sd")) == 0;
+    v.ok = focal::test::run_python_script("check_written.py", arg("saved.pth") + arg("seen_saved") +
+                                                                  arg("sd.pth") + arg("seen_sd")) == 0;
     return v;
   }();
   return view;

@@ -4,8 +4,8 @@
 #include "focal/model/focal_attention.h"
 #include "focal/model/focal_geometry.h"
 
-#include <catch2/catch.hpp>
 #include <torch/torch.h>
+#include <catch2/catch.hpp>
 
 namespace {
 
@@ -20,7 +20,8 @@ torch::Tensor heads(const torch::Tensor& t, int64_t nh) {  // (N, S, C) -> (N, n
   return t.view({t.size(0), t.size(1), nh, -1}).transpose(1, 2);
 }
 
-torch::Tensor unfold_windows(const torch::Tensor& map, int64_t kernel, int64_t stride) {  // (B,C,Ph,Pw)->(B*nW,K*K,C)
+torch::Tensor unfold_windows(const torch::Tensor& map, int64_t kernel,
+                             int64_t stride) {  // (B,C,Ph,Pw)->(B*nW,K*K,C)
   const int64_t b = map.size(0), c = map.size(1);
   auto u = F::unfold(map, F::UnfoldFuncOptions({kernel, kernel}).stride(stride).padding(kernel / 2));
   return u.view({b, c, kernel, kernel, -1}).permute({0, 4, 2, 3, 1}).reshape({-1, kernel * kernel, c});
@@ -43,7 +44,8 @@ torch::Tensor reference_attention(focal::FocalAttentionImpl& attn, const torch::
       vs.push_back(window_partition(torch::roll(v, {shift.first, shift.second}, {1, 2}), ws));
     }
     auto keep = focal::valid_ind_rolled(ws, e);
-    auto kr = heads(torch::cat(ks, 1).index_select(1, keep), nh), vr = heads(torch::cat(vs, 1).index_select(1, keep), nh);
+    auto kr = heads(torch::cat(ks, 1).index_select(1, keep), nh),
+         vr = heads(torch::cat(vs, 1).index_select(1, keep), nh);
     rolled = kr.size(2);
     k_all = torch::cat({k_all, kr}, 2);
     v_all = torch::cat({v_all, vr}, 2);
@@ -69,13 +71,16 @@ torch::Tensor reference_attention(focal::FocalAttentionImpl& attn, const torch::
   const double scale = o.qk_scale().value_or(std::pow(double(c / nh), -0.5));
   auto logits = torch::matmul(q * scale, k_all.transpose(-2, -1));  // (B*nW, nH, L, S)
   auto rpi = focal::relative_position_index(ws).reshape(-1);
-  auto bias_window = attn.relative_position_bias_table.index_select(0, rpi).view({area, area, nh}).permute({2, 0, 1});
+  auto bias_window =
+      attn.relative_position_bias_table.index_select(0, rpi).view({area, area, nh}).permute({2, 0, 1});
   std::vector<torch::Tensor> bias{bias_window.unsqueeze(0).expand({b * nw, nh, area, area})};
-  if (rolled > 0) bias.push_back(attn.relative_position_bias_table_to_neighbors.expand({b * nw, nh, area, rolled}));
+  if (rolled > 0)
+    bias.push_back(attn.relative_position_bias_table_to_neighbors.expand({b * nw, nh, area, rolled}));
   for (size_t lvl = 0; lvl < pooled.size(); ++lvl) {
     const int64_t kw = o.focal_window() + (int64_t{1} << lvl) - 1;
     auto idx = focal::relative_position_index_to_windows(ws, kw).reshape(-1);
-    auto table = attn.relative_position_bias_table_to_windows->at(lvl).index_select(1, idx).view({nh, area, kw * kw});
+    auto table =
+        attn.relative_position_bias_table_to_windows->at(lvl).index_select(1, idx).view({nh, area, kw * kw});
     auto mask = level_masks[lvl].repeat({b, 1}).view({b * nw, 1, 1, kw * kw});
     bias.push_back(table.unsqueeze(0) + mask);
   }
@@ -104,8 +109,9 @@ TEST_CASE("gathered focal attention equals the roll/unfold formulation", "[model
       {3, 1, 5, 1, 1, 9, 6, "none"}, {7, 7, 3, 2, 0, 7, 14, "fc"},
   };
   for (const auto& cs : cases) {
-    DYNAMIC_SECTION("ws " << cs.ws << " expand " << cs.expand << " fw " << cs.focal_window << " level " << cs.level
-                          << " shift " << cs.shift << " map " << cs.h << "x" << cs.w << " " << cs.pool) {
+    DYNAMIC_SECTION("ws " << cs.ws << " expand " << cs.expand << " fw " << cs.focal_window << " level "
+                          << cs.level << " shift " << cs.shift << " map " << cs.h << "x" << cs.w << " "
+                          << cs.pool) {
       const int64_t dim = 16, nh = 2, batch = 2;
       focal::FocalAttention attn(focal::FocalAttentionOptions(dim, nh)
                                      .window_size(cs.ws)
@@ -135,8 +141,12 @@ TEST_CASE("gathered focal attention equals the roll/unfold formulation", "[model
 }
 
 TEST_CASE("geometry tables are built once per map size", "[model][attention]") {
-  focal::FocalAttention attn(focal::FocalAttentionOptions(8, 2).window_size(4).expand_size(1).focal_level(2)
-                                 .focal_window(3).pool_method("mean"));
+  focal::FocalAttention attn(focal::FocalAttentionOptions(8, 2)
+                                 .window_size(4)
+                                 .expand_size(1)
+                                 .focal_level(2)
+                                 .focal_window(3)
+                                 .pool_method("mean"));
   auto layout = focal::focal_key_layout({4, 1, 3, 2, true, 0});
   CHECK(layout.window_keys == 16);
   CHECK(layout.rolled_keys == focal::rolled_key_count(4, 1));

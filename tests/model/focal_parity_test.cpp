@@ -4,14 +4,14 @@
 #include "tests/model/fixture_reference.h"
 #include "tests/support/test_env.h"
 
-#include <catch2/catch.hpp>
 #include <torch/torch.h>
+#include <catch2/catch.hpp>
 
 namespace {
 
-const char* const kFixtures[] = {"focal_micro_224",          "focal_micro_useconv_224",
-                                 "focal_micro_shift_lscale_prenorm_224", "focal_micro_l3_conv_96",
-                                 "focal_micro_l1_noexpand_224", "focal_micro_mean_even_128"};
+const char* const kFixtures[] = {
+    "focal_micro_224",        "focal_micro_useconv_224",     "focal_micro_shift_lscale_prenorm_224",
+    "focal_micro_l3_conv_96", "focal_micro_l1_noexpand_224", "focal_micro_mean_even_128"};
 
 void check_parity(const std::string& name, const torch::Device& device) {
   using focal::test::max_abs_diff;
@@ -38,7 +38,8 @@ void check_parity(const std::string& name, const torch::Device& device) {
 
   // Train mode (drop path 0): cross-entropy loss and the gradient of every parameter.
   model->train();
-  auto loss = torch::nn::functional::cross_entropy(model->forward(input), ref.tensors.at("target").to(device));
+  auto loss =
+      torch::nn::functional::cross_entropy(model->forward(input), ref.tensors.at("target").to(device));
   CHECK(std::abs(loss.item<double>() - ref.tensors.at("loss").item<double>()) <= 1e-5);
   loss.backward();
   int64_t compared = 0;

@@ -3,8 +3,8 @@
 // interface works, and the geometry cache serves repeated calls.
 #include "focal/model/focal_transformer.h"
 
-#include <catch2/catch.hpp>
 #include <torch/torch.h>
+#include <catch2/catch.hpp>
 
 namespace {
 

@@ -1,8 +1,8 @@
 // Catch2 entry point shared by every test executable. A run whose test spec selects [cuda] exits with 77
 // (CTest's "skipped") when LibTorch sees no CUDA device, so GPU tests are reported as skipped, not passed.
 #define CATCH_CONFIG_RUNNER
-#include <catch2/catch.hpp>
 #include <torch/cuda.h>
+#include <catch2/catch.hpp>
 
 #include <string>
 #include <vector>

@@ -23,8 +23,8 @@ int run_command(const std::string& command);
 
 // Marks the current test as skipped with a reason, in a way that shows in the CTest log. Catch2 v2 has no
 // SKIP, so the test returns early after a WARN; the reason is always printed.
-#define FOCAL_SKIP(reason)                \
-  do {                                    \
-    WARN("skipped: " << reason);          \
-    return;                               \
+#define FOCAL_SKIP(reason)       \
+  do {                           \
+    WARN("skipped: " << reason); \
+    return;                      \
   } while (0)

@@ -2,15 +2,15 @@
 // (weights_only=True), and checkpoints of the original training script are understood.
 #include "focal/io/checkpoint.h"
 #include "focal/io/state_dict.h"
+#include "tests/support/test_env.h"
 #include "train/grad_scaler.h"
 #include "train/lr_scheduler.h"
 #include "train/optimizer_factory.h"
 #include "train/training_checkpoint.h"
-#include "tests/support/test_env.h"
 
 #include <ATen/CPUGeneratorImpl.h>
-#include <catch2/catch.hpp>
 #include <torch/torch.h>
+#include <catch2/catch.hpp>
 
 #include <fstream>
 #include <sstream>
@@ -41,7 +41,8 @@ struct Fixture {
     torch::manual_seed(3);
     net.fc->weight.data().normal_();
     opt = build_optimizer(OptimizerOptions().lr(1e-3), split_weight_decay(net, {}, {}));
-    sched = std::make_unique<LrScheduler>(*opt, LrSchedulerOptions().t_initial(50).warmup_t(5).warmup_lr_init(1e-6));
+    sched = std::make_unique<LrScheduler>(
+        *opt, LrSchedulerOptions().t_initial(50).warmup_t(5).warmup_lr_init(1e-6));
     for (int i = 0; i < 2; ++i) {
       opt->zero_grad();
       net.forward(torch::randn({4, 5})).pow(2).sum().backward();
@@ -119,7 +120,8 @@ TEST_CASE("training checkpoint round-trips through our reader", "[train][checkpo
   CHECK_THROWS_WITH(load_training_checkpoint(dir / "absent.pth"), Catch::Contains("absent.pth"));
 }
 
-TEST_CASE("training checkpoint opens in Python's torch.load(weights_only=True)", "[train][checkpoint][python]") {
+TEST_CASE("training checkpoint opens in Python's torch.load(weights_only=True)",
+          "[train][checkpoint][python]") {
   auto py = focal::test::reference_python("torch");
   if (!py) FOCAL_SKIP("no Python with torch");
   Fixture f;
@@ -160,11 +162,13 @@ print(repr(float(m['fc.weight'].double().sum())), repr(float(s0['exp_avg_sq'].do
   in >> w_sum >> v_sum;
   auto d = f.ck.optimizer.toGenericDict().at("state").toGenericDict().at(0).toGenericDict();
   CHECK(w_sum == Approx(f.net.fc->weight.to(torch::kDouble).sum().item<double>()).epsilon(1e-12));
-  CHECK(v_sum == Approx(d.at("exp_avg_sq").toTensor().to(torch::kDouble).sum().item<double>()).epsilon(1e-12));
+  CHECK(v_sum ==
+        Approx(d.at("exp_avg_sq").toTensor().to(torch::kDouble).sum().item<double>()).epsilon(1e-12));
 }
 
 TEST_CASE("a checkpoint of the original training script is understood", "[train][checkpoint]") {
-  if (!focal::test::have_fixtures()) FOCAL_SKIP("fixtures folder absent: " + focal::test::fixtures_dir().string());
+  if (!focal::test::have_fixtures())
+    FOCAL_SKIP("fixtures folder absent: " + focal::test::fixtures_dir().string());
   auto path = focal::test::fixtures_dir() / "focal_micro_224.train_ckpt.pth";
   auto ck = checkpoint_from_ivalue(focal::io::read_pickle_file(path.string()), path.string());
   CHECK(ck.epoch == 3);

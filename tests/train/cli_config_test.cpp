@@ -1,8 +1,8 @@
 // The command line and configuration resolution of focal-train, and the errors a user sees for bad input.
+#include "tests/support/test_env.h"
 #include "train/cli.h"
 #include "train/output_dir.h"
 #include "train/train_settings.h"
-#include "tests/support/test_env.h"
 
 #include <catch2/catch.hpp>
 
@@ -12,7 +12,8 @@ using namespace focal::train;
 
 namespace {
 
-std::filesystem::path write_cfg(const std::filesystem::path& dir, const std::string& name, const std::string& text) {
+std::filesystem::path write_cfg(const std::filesystem::path& dir, const std::string& name,
+                                const std::string& text) {
   auto p = dir / name;
   std::ofstream(p) << text;
   return p;
@@ -21,10 +22,38 @@ std::filesystem::path write_cfg(const std::filesystem::path& dir, const std::str
 }  // namespace
 
 TEST_CASE("command line parses the original options and ours", "[train][cli]") {
-  auto a = parse_cli({"--cfg", "x.yaml", "--opts", "TRAIN.EPOCHS", "3", "DATA.IMG_SIZE", "32", "--batch-size", "16",
-                      "--data-path", "/d", "--output", "/o", "--tag", "t1", "--resume", "r.pth",
-                      "--accumulation-steps", "2", "--use-checkpoint", "--eval", "--throughput", "--pretrained",
-                      "w.pth", "--amp", "bf16", "--device", "cpu", "--epochs", "7", "--local_rank", "0"});
+  auto a = parse_cli({"--cfg",
+                      "x.yaml",
+                      "--opts",
+                      "TRAIN.EPOCHS",
+                      "3",
+                      "DATA.IMG_SIZE",
+                      "32",
+                      "--batch-size",
+                      "16",
+                      "--data-path",
+                      "/d",
+                      "--output",
+                      "/o",
+                      "--tag",
+                      "t1",
+                      "--resume",
+                      "r.pth",
+                      "--accumulation-steps",
+                      "2",
+                      "--use-checkpoint",
+                      "--eval",
+                      "--throughput",
+                      "--pretrained",
+                      "w.pth",
+                      "--amp",
+                      "bf16",
+                      "--device",
+                      "cpu",
+                      "--epochs",
+                      "7",
+                      "--local_rank",
+                      "0"});
   CHECK(a.cfg == "x.yaml");
   CHECK(a.opts == std::vector<std::string>{"TRAIN.EPOCHS", "3", "DATA.IMG_SIZE", "32"});
   CHECK(*a.batch_size == 16);
@@ -49,13 +78,15 @@ TEST_CASE("command line parses the original options and ours", "[train][cli]") {
   CHECK(parse_cli({"--help"}).help);
 }
 
-TEST_CASE("config resolution: file, then --opts, then options; output folder per model and tag", "[train][cli]") {
+TEST_CASE("config resolution: file, then --opts, then options; output folder per model and tag",
+          "[train][cli]") {
   auto dir = focal::test::temp_dir("cli_cfg");
-  auto cfg = write_cfg(dir, "run.yaml",
-                       "MODEL:\n  NAME: tiny_test\nDATA:\n  BATCH_SIZE: 8\n  DATASET: synthetic\nTRAIN:\n  EPOCHS: 5\n");
-  auto c = resolve_config(parse_cli({"--cfg", cfg.string(), "--opts", "TRAIN.EPOCHS", "6", "DATA.BATCH_SIZE", "12",
-                                     "--batch-size", "10", "--tag", "exp1", "--output", (dir / "out").string(),
-                                     "--amp", "bf16", "--pretrained", "w.pth"}));
+  auto cfg = write_cfg(
+      dir, "run.yaml",
+      "MODEL:\n  NAME: tiny_test\nDATA:\n  BATCH_SIZE: 8\n  DATASET: synthetic\nTRAIN:\n  EPOCHS: 5\n");
+  auto c = resolve_config(parse_cli({"--cfg", cfg.string(), "--opts", "TRAIN.EPOCHS", "6", "DATA.BATCH_SIZE",
+                                     "12", "--batch-size", "10", "--tag", "exp1", "--output",
+                                     (dir / "out").string(), "--amp", "bf16", "--pretrained", "w.pth"}));
   CHECK(c.get<int64_t>("TRAIN.EPOCHS") == 6);      // --opts over the file
   CHECK(c.get<int64_t>("DATA.BATCH_SIZE") == 10);  // --batch-size over --opts, as the original
   CHECK(c.get<std::string>("TRAIN.AMP") == "bf16");
@@ -80,7 +111,8 @@ TEST_CASE("a malformed config key is an error naming the key and the file", "[tr
   auto typed = write_cfg(dir, "typed.yaml", "DATA:\n  BATCH_SIZE: lots\n");
   CHECK_THROWS_WITH(resolve_config(parse_cli({"--cfg", typed.string()})),
                     Catch::Contains("DATA.BATCH_SIZE") && Catch::Contains("typed.yaml"));
-  CHECK_THROWS_WITH(resolve_config(parse_cli({"--cfg", cfg.string() + ".missing"})), Catch::Contains(".missing"));
+  CHECK_THROWS_WITH(resolve_config(parse_cli({"--cfg", cfg.string() + ".missing"})),
+                    Catch::Contains(".missing"));
   // Values the schema accepts but the trainer cannot use name their key too.
   auto ok = write_cfg(dir, "ok.yaml", "TRAIN:\n  EPOCHS: 3\n");
   auto c = resolve_config(parse_cli({"--cfg", ok.string(), "--opts", "TRAIN.EMA.DECAY", "1.5"}));
@@ -105,7 +137,8 @@ TEST_CASE("settings: scaled LR, schedule in iterations, loss and Mixup choice", 
   CHECK(so.t_initial() == 1000);
   CHECK(so.warmup_t() == 200);
   CHECK(so.lr_min() == Approx(s.min_lr));
-  auto no_mix = resolve_config(parse_cli({"--cfg", cfg.string(), "--opts", "AUG.MIXUP", "0.0", "AUG.CUTMIX", "0.0"}));
+  auto no_mix =
+      resolve_config(parse_cli({"--cfg", cfg.string(), "--opts", "AUG.MIXUP", "0.0", "AUG.CUTMIX", "0.0"}));
   CHECK_FALSE(settings_from_config(no_mix, {}).mixup.has_value());
 }
 

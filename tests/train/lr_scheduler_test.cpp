@@ -1,10 +1,10 @@
 // The LR curve against its closed form and against timm's CosineLRScheduler.
-#include "train/lr_scaling.h"
 #include "train/lr_scheduler.h"
 #include "tests/support/test_env.h"
+#include "train/lr_scaling.h"
 
-#include <catch2/catch.hpp>
 #include <torch/torch.h>
+#include <catch2/catch.hpp>
 
 #include <cmath>
 #include <fstream>
@@ -53,7 +53,8 @@ TEST_CASE("cosine schedule with warm-up follows its formula", "[train][lr]") {
   for (int64_t t = 0; t < T + 10; ++t) {
     sched.step_update(t);
     INFO("t = " << t);
-    CHECK(p.sgd.param_groups()[0].options().get_lr() == Approx(expected_lr(t, base, warm, mn, W, T)).epsilon(1e-12));
+    CHECK(p.sgd.param_groups()[0].options().get_lr() ==
+          Approx(expected_lr(t, base, warm, mn, W, T)).epsilon(1e-12));
   }
   // The end of warm-up reaches the cosine curve at t = W.
   CHECK(sched.lr_at(W)[0] == Approx(mn + (base - mn) * 0.5 * (1 + std::cos(M_PI * W / T))));

@@ -7,8 +7,8 @@
 #include "train/model_ema.h"
 #include "train/optimizer_factory.h"
 
-#include <catch2/catch.hpp>
 #include <torch/torch.h>
+#include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -91,7 +91,8 @@ TEST_CASE("optimizer state survives a state_dict round trip", "[train][optim]") 
   auto opt = build_optimizer(OptimizerOptions().lr(1e-2), split);
   for (int i = 0; i < 3; ++i) {
     opt->zero_grad();
-    auto y = a->fc(a->pos.transpose(1, 2)).sum() + a->table.pow(2).sum() + a->table_to_windows.sum() + a->norm->weight.sum();
+    auto y = a->fc(a->pos.transpose(1, 2)).sum() + a->table.pow(2).sum() + a->table_to_windows.sum() +
+             a->norm->weight.sum();
     y.backward();
     opt->step();
   }
@@ -116,7 +117,8 @@ TEST_CASE("optimizer state survives a state_dict round trip", "[train][optim]") 
     auto& m = *pair;
     auto& o = (pair == &a) ? opt : opt_b;
     o->zero_grad();
-    auto y = m->fc(m->pos.transpose(1, 2)).sum() + m->table.pow(2).sum() + m->table_to_windows.sum() + m->norm->weight.sum();
+    auto y = m->fc(m->pos.transpose(1, 2)).sum() + m->table.pow(2).sum() + m->table_to_windows.sum() +
+             m->norm->weight.sum();
     y.backward();
     o->step();
   }
@@ -228,7 +230,8 @@ TEST_CASE("losses and accuracy match their definitions", "[train][loss]") {
   double nll = ((l0 - 0.5) + (l1 - 3.0)) / 2;
   CHECK(select_criterion(false, 0.0)(logits, labels).item<double>() == Approx(nll).epsilon(1e-5));
 
-  double mean_neg_logp = (((l0 - 2.0) + (l0 - 0.5) + (l0 + 1.0)) / 3 + ((l1 - 0.1) + (l1 - 0.2) + (l1 - 3.0)) / 3) / 2;
+  double mean_neg_logp =
+      (((l0 - 2.0) + (l0 - 0.5) + (l0 + 1.0)) / 3 + ((l1 - 0.1) + (l1 - 0.2) + (l1 - 3.0)) / 3) / 2;
   auto ls = select_criterion(false, 0.1);
   CHECK(ls.kind == LossKind::kLabelSmoothing);
   CHECK(ls(logits, labels).item<double>() == Approx(0.9 * nll + 0.1 * mean_neg_logp).epsilon(1e-5));
@@ -241,7 +244,7 @@ TEST_CASE("losses and accuracy match their definitions", "[train][loss]") {
 
   auto many = torch::tensor({{0.f, 1.f, 2.f, 3.f, 4.f, 5.f}, {5.f, 4.f, 3.f, 2.f, 1.f, 0.f}});
   auto acc = topk_accuracy(many, torch::tensor({5, 4}, torch::kLong), {1, 5});
-  CHECK(acc[0] == Approx(50.0));   // row 0 right, row 1 has label 4 at rank 5
+  CHECK(acc[0] == Approx(50.0));  // row 0 right, row 1 has label 4 at rank 5
   CHECK(acc[1] == Approx(100.0));
   auto acc2 = topk_accuracy(many, torch::tensor({0, 5}, torch::kLong), {1, 5});
   CHECK(acc2[0] == Approx(0.0));

@@ -1,10 +1,10 @@
 // The files a run leaves for people: metrics.csv, TensorBoard event files (read back by TensorBoard's own
 // reader), and the PNG plot.
+#include "tests/support/test_env.h"
 #include "train/crc32c.h"
 #include "train/metrics_csv.h"
 #include "train/tensorboard_writer.h"
 #include "train/training_plot.h"
-#include "tests/support/test_env.h"
 
 #include <catch2/catch.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -68,9 +68,10 @@ TEST_CASE("metrics.csv has a header and a row per epoch, and reads back", "[trai
   std::string header, row0;
   std::getline(lines, header);
   std::getline(lines, row0);
-  CHECK(header ==
-        "epoch,step,lr,train_loss,grad_norm,val_loss,val_acc1,val_acc5,ema_val_loss,ema_val_acc1,ema_val_acc5,"
-        "max_acc1,epoch_time_s,images_per_s");
+  CHECK(
+      header ==
+      "epoch,step,lr,train_loss,grad_norm,val_loss,val_acc1,val_acc5,ema_val_loss,ema_val_acc1,ema_val_acc5,"
+      "max_acc1,epoch_time_s,images_per_s");
   // Epoch 0: lr 4e-3, loss 2, grad norm 1.5, val loss 1.8, top-1 20, top-5 90, no EMA, max 20, 3.25 s.
   CHECK(row0 == "0,10,0.004,2,1.5,1.8,20,90,,,,20,3.25,");
   size_t rows = 0;
@@ -116,13 +117,14 @@ TEST_CASE("TensorBoard event file opens in TensorBoard's EventAccumulator", "[tr
   auto py = focal::test::reference_python("tensorboard");
   if (!py) FOCAL_SKIP("no Python with tensorboard");
   auto script = dir / "read.py";
-  std::ofstream(script) << "import sys\n"
-                           "from tensorboard.backend.event_processing.event_accumulator import EventAccumulator\n"
-                           "ea = EventAccumulator(sys.argv[1]); ea.Reload()\n"
-                           "print(sorted(ea.Tags()['scalars']))\n"
-                           "for e in ea.Scalars('train/loss'): print(e.step, e.value)\n"
-                           "print(ea.Scalars('val/acc1')[0].step, ea.Scalars('val/acc1')[0].value)\n"
-                           "print(len(ea.Scalars('train/lr')))\n";
+  std::ofstream(script)
+      << "import sys\n"
+         "from tensorboard.backend.event_processing.event_accumulator import EventAccumulator\n"
+         "ea = EventAccumulator(sys.argv[1]); ea.Reload()\n"
+         "print(sorted(ea.Tags()['scalars']))\n"
+         "for e in ea.Scalars('train/loss'): print(e.step, e.value)\n"
+         "print(ea.Scalars('val/acc1')[0].step, ea.Scalars('val/acc1')[0].value)\n"
+         "print(len(ea.Scalars('train/lr')))\n";
   auto out = dir / "out.txt";
   REQUIRE(focal::test::run_command("\"" + *py + "\" " + script.string() + " " + dir.string() + " > " +
                                    out.string() + " 2>" + (dir / "err.txt").string()) == 0);

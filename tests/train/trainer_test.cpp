@@ -1,17 +1,17 @@
 // The training driver end to end on a tiny Focal model and synthetic images: a run's files, resuming after an
 // interruption in the middle of an epoch gives bit-identical weights, fine-tuning from a released-format
 // checkpoint into another class count and window size, and errors before training.
+#include "train/trainer.h"
 #include "focal/io/checkpoint.h"
 #include "focal/io/state_dict.h"
 #include "focal/zoo/model_zoo.h"
+#include "tests/support/test_env.h"
 #include "train/metrics_csv.h"
 #include "train/pretrained_loader.h"
-#include "train/trainer.h"
 #include "train/training_checkpoint.h"
-#include "tests/support/test_env.h"
 
-#include <catch2/catch.hpp>
 #include <torch/torch.h>
+#include <catch2/catch.hpp>
 
 #include <fstream>
 #include <sstream>
@@ -70,7 +70,8 @@ TrainerOptions quiet(int64_t stop_after = 0) {
   return TrainerOptions().synthetic_size(24).console(false).stop_after_steps(stop_after);
 }
 
-void require_same_state_dict(const focal::io::StateDict& a, const focal::io::StateDict& b, const std::string& what) {
+void require_same_state_dict(const focal::io::StateDict& a, const focal::io::StateDict& b,
+                             const std::string& what) {
   REQUIRE(a.size() == b.size());
   for (size_t i = 0; i < a.size(); ++i) {
     INFO(what << " " << a[i].first);
@@ -95,7 +96,8 @@ void require_same_optimizer(const c10::IValue& a, const c10::IValue& b) {
 
 }  // namespace
 
-TEST_CASE("a run writes its config, log, metrics, curves, TensorBoard events and checkpoints", "[train][trainer]") {
+TEST_CASE("a run writes its config, log, metrics, curves, TensorBoard events and checkpoints",
+          "[train][trainer]") {
   auto dir = focal::test::temp_dir("trainer_run");
   Trainer trainer(tiny_config(dir, "run"), quiet());
   auto result = trainer.run();
@@ -205,8 +207,9 @@ TEST_CASE("mixed precision bf16 trains on the CPU", "[train][trainer][amp]") {
 
 TEST_CASE("mixed precision fp16 with loss scaling trains on the GPU", "[train][trainer][amp][cuda]") {
   auto dir = focal::test::temp_dir("trainer_fp16");
-  auto r = Trainer(tiny_config(dir, "fp16", {"TRAIN.AMP", "fp16", "TRAIN.EPOCHS", "1"}), quiet().device("cuda"))
-               .run();
+  auto r =
+      Trainer(tiny_config(dir, "fp16", {"TRAIN.AMP", "fp16", "TRAIN.EPOCHS", "1"}), quiet().device("cuda"))
+          .run();
   CHECK(r.completed);
   REQUIRE(r.last_eval);
   CHECK(std::isfinite(r.last_eval->loss));
@@ -220,19 +223,39 @@ TEST_CASE("an output folder that cannot be created stops the trainer before trai
   std::ofstream(dir / "blocker") << "a file where the run folder should go";
   auto c = tiny_config(dir, "unused");
   c.set("OUTPUT", "'" + (dir / "blocker" / "run").string() + "'");
-  CHECK_THROWS_WITH(Trainer(c, quiet()), Catch::Contains("blocker/run") && Catch::Contains("cannot be created"));
+  CHECK_THROWS_WITH(Trainer(c, quiet()),
+                    Catch::Contains("blocker/run") && Catch::Contains("cannot be created"));
 }
 
 TEST_CASE("fine-tuning from released weights into another class count and window size", "[train][finetune]") {
-  if (!focal::test::have_fixtures()) FOCAL_SKIP("fixtures folder absent: " + focal::test::fixtures_dir().string());
+  if (!focal::test::have_fixtures())
+    FOCAL_SKIP("fixtures folder absent: " + focal::test::fixtures_dir().string());
   const auto weights = (focal::test::fixtures_dir() / "focal_micro_224.pth").string();
-  // The fixture's architecture (focal_micro_224.json) with 7 classes and window 5 at 160 pixels (maps 40/20/10/5).
+  // The fixture's architecture (focal_micro_224.json) with 7 classes and window 5 at 160 pixels (maps
+  // 40/20/10/5).
   auto c = focal::Config::defaults();
-  c.merge_opts({"MODEL.NUM_CLASSES", "7", "DATA.IMG_SIZE", "160", "MODEL.DROP_PATH_RATE", "0.0",
-                "MODEL.FOCAL.EMBED_DIM", "16", "MODEL.FOCAL.DEPTHS", "[2, 2, 2, 2]", "MODEL.FOCAL.NUM_HEADS",
-                "[1, 2, 4, 8]", "MODEL.FOCAL.WINDOW_SIZE", "5", "MODEL.FOCAL.FOCAL_POOL", "fc",
-                "MODEL.FOCAL.FOCAL_LEVELS", "[2, 2, 2, 2]", "MODEL.FOCAL.FOCAL_WINDOWS", "[7, 5, 3, 1]",
-                "MODEL.FOCAL.EXPAND_SIZES", "[3, 3, 3, 3]"});
+  c.merge_opts({"MODEL.NUM_CLASSES",
+                "7",
+                "DATA.IMG_SIZE",
+                "160",
+                "MODEL.DROP_PATH_RATE",
+                "0.0",
+                "MODEL.FOCAL.EMBED_DIM",
+                "16",
+                "MODEL.FOCAL.DEPTHS",
+                "[2, 2, 2, 2]",
+                "MODEL.FOCAL.NUM_HEADS",
+                "[1, 2, 4, 8]",
+                "MODEL.FOCAL.WINDOW_SIZE",
+                "5",
+                "MODEL.FOCAL.FOCAL_POOL",
+                "fc",
+                "MODEL.FOCAL.FOCAL_LEVELS",
+                "[2, 2, 2, 2]",
+                "MODEL.FOCAL.FOCAL_WINDOWS",
+                "[7, 5, 3, 1]",
+                "MODEL.FOCAL.EXPAND_SIZES",
+                "[3, 3, 3, 3]"});
   torch::manual_seed(0);
   auto model = focal::create_model_from_config(c);
   auto report = load_pretrained(*model, weights);
@@ -291,7 +314,8 @@ TEST_CASE("fine-tuning from released weights into another class count and window
          "        out[name] = r.reshape(1, n * n) * (s1 * s1) / (n * n)\n"
          "    else:\n"
          "        H = t.shape[0]; s1 = int(t.shape[1] ** 0.5)\n"
-         "        out[name] = F.interpolate(t.reshape(1, H, s1, s1), size=(n, n), mode='bicubic').reshape(H, n * n)\n"
+         "        out[name] = F.interpolate(t.reshape(1, H, s1, s1), size=(n, n), mode='bicubic').reshape(H, "
+         "n * n)\n"
          "torch.save(out, sys.argv[3])\n";
     std::ofstream list(dir / "names.txt");
     for (const auto& n : names) {

@@ -1,12 +1,12 @@
 // The registered models: the original hyper-parameters (through the analytic counts the fixtures README
 // states for the full models), the YAML configurations agreeing with the registry, and construction.
+#include "focal/zoo/model_zoo.h"
 #include "focal/config/config.h"
 #include "focal/config/focal_options.h"
 #include "focal/zoo/focal_registry.h"
-#include "focal/zoo/model_zoo.h"
 
-#include <catch2/catch.hpp>
 #include <torch/torch.h>
+#include <catch2/catch.hpp>
 
 namespace {
 
@@ -50,7 +50,8 @@ TEST_CASE("a built Focal-T has exactly the counted parameters", "[zoo]") {
 TEST_CASE("configs/ YAML files build the registered models", "[zoo]") {
   for (const auto& name : focal::focal_model_names()) {
     SECTION(name) {
-      const auto config = focal::Config::from_file(std::string(FOCAL_SOURCE_DIR) + "/configs/" + name + ".yaml");
+      const auto config =
+          focal::Config::from_file(std::string(FOCAL_SOURCE_DIR) + "/configs/" + name + ".yaml");
       const auto from_yaml = focal::model_complexity_from_config(config);
       const auto registered = focal::registered_model_complexity(name);
       CHECK(from_yaml.params == registered.params);
@@ -68,7 +69,8 @@ TEST_CASE("unknown names are errors that list the registered models", "[zoo]") {
 }
 
 TEST_CASE("create_model_from_config honours classes and checkpointing", "[zoo]") {
-  auto config = focal::Config::from_file(std::string(FOCAL_SOURCE_DIR) + "/configs/focal_tiny_patch4_window7_224.yaml");
+  auto config =
+      focal::Config::from_file(std::string(FOCAL_SOURCE_DIR) + "/configs/focal_tiny_patch4_window7_224.yaml");
   config.merge_opts({"MODEL.NUM_CLASSES", "7", "MODEL.FOCAL.DEPTHS", "[1, 1, 1, 1]", "DATA.IMG_SIZE", "64"});
   auto model = focal::create_model_from_config(config);
   auto logits = model->forward(torch::randn({2, 3, 64, 64}));

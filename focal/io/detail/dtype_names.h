@@ -15,7 +15,8 @@ std::optional<c10::ScalarType> dtype_from_name(std::string_view name);
 std::optional<c10::ScalarType> dtype_from_storage_class(std::string_view name);
 // Canonical Python name, e.g. "float32"; "unknown" for types torch.save never writes.
 std::string dtype_name(c10::ScalarType type);
-// The storage class torch.save names in persistent ids, or nullopt for dtypes it saves untyped (uint16, float8...).
+// The storage class torch.save names in persistent ids, or nullopt for dtypes it saves untyped (uint16,
+// float8...).
 std::optional<std::string> storage_class_name(c10::ScalarType type);
 
 }  // namespace focal::io::detail

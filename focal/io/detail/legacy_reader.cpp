@@ -31,7 +31,8 @@ class LegacyStorageSource : public StorageSource {
                           " bytes, more than the file holds");
       }
       budget_ -= request.nbytes;
-      it = storages_.emplace(request.key, Entry{allocate_storage(request.nbytes), request.dtype, false}).first;
+      it =
+          storages_.emplace(request.key, Entry{allocate_storage(request.nbytes), request.dtype, false}).first;
     } else if (static_cast<int64_t>(it->second.storage.nbytes()) < request.nbytes) {
       throw FormatError("storage '" + request.key + "' is used with two different sizes");
     }
@@ -47,7 +48,8 @@ class LegacyStorageSource : public StorageSource {
     const uint64_t elem = c10::elementSize(e.dtype);
     uint64_t nbytes = 0;
     if (__builtin_mul_overflow(count, elem, &nbytes) || nbytes != e.storage.nbytes()) {
-      throw FormatError("storage '" + key + "' has " + std::to_string(count) + " elements in the file, the pickle says " +
+      throw FormatError("storage '" + key + "' has " + std::to_string(count) +
+                        " elements in the file, the pickle says " +
                         std::to_string(e.storage.nbytes() / elem));
     }
     if (nbytes > in.remaining()) {
@@ -86,7 +88,8 @@ bool little_endian(const PickleArena& arena, const Node& sys_info) {
   for (size_t i = 0; i + 1 < sys_info.items.size(); i += 2) {
     const Node& key = arena.at(sys_info.items[i]);
     const Node& value = arena.at(sys_info.items[i + 1]);
-    if ((key.kind == Kind::String || key.kind == Kind::Bytes) && key.text == "little_endian" && value.kind == Kind::Bool) {
+    if ((key.kind == Kind::String || key.kind == Kind::Bytes) && key.text == "little_endian" &&
+        value.kind == Kind::Bool) {
       return value.integer != 0;
     }
   }
@@ -116,14 +119,15 @@ c10::IValue read_torch_legacy_or_pickle(std::string_view file, const ReadOptions
   const bool big_endian = !little_endian(arena, expect(arena, sys_info, Kind::Dict, "system info"));
 
   LegacyStorageSource source(file.size());
-  NodeId root = run_pickle(file, pos, "pickle 4 (the saved object)", arena,
-                           [&](PickleArena& a, NodeId pid) { return load_persistent_storage(a, pid, source); },
-                           options);
+  NodeId root = run_pickle(
+      file, pos, "pickle 4 (the saved object)", arena,
+      [&](PickleArena& a, NodeId pid) { return load_persistent_storage(a, pid, source); }, options);
   NodeId keys = run_pickle(file, pos, "pickle 5 (storage keys)", arena, no_persistent_ids, options);
   ByteCursor in(file, pos);
   for (NodeId key : expect(arena, keys, Kind::List, "storage key list").items) {
     const Node& k = arena.at(key);
-    if (k.kind != Kind::String && k.kind != Kind::Bytes) throw FormatError("storage key list holds a non-string");
+    if (k.kind != Kind::String && k.kind != Kind::Bytes)
+      throw FormatError("storage key list holds a non-string");
     source.fill(k.text, in, big_endian);
   }
   source.check_filled();

@@ -20,12 +20,12 @@ enum class Kind : uint8_t {
   None,
   Bool,
   Int,
-  BigInt,   // an int beyond int64: text holds its little-endian two's complement bytes
+  BigInt,  // an int beyond int64: text holds its little-endian two's complement bytes
   Double,
   Complex,
-  String,   // UTF-8 text
-  Bytes,    // raw bytes (bytes, bytearray, Python 2 str)
-  List,     // also sets and frozensets
+  String,  // UTF-8 text
+  Bytes,   // raw bytes (bytes, bytearray, Python 2 str)
+  List,    // also sets and frozensets
   Tuple,
   Dict,     // items: key, value, key, value, ...
   Global,   // a class or function named by GLOBAL: text = "module.name"

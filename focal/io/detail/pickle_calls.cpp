@@ -13,11 +13,14 @@ namespace {
 // _rebuild_from_type_v2 calls another rebuild function; a file cannot make that chain deeper than this.
 constexpr int kMaxNestedCalls = 4;
 
-NodeId placeholder(PickleArena& arena, std::string name) { return arena.add_text(Kind::Object, std::move(name)); }
+NodeId placeholder(PickleArena& arena, std::string name) {
+  return arena.add_text(Kind::Object, std::move(name));
+}
 
 std::vector<NodeId> arguments(const PickleArena& arena, NodeId args, const std::string& function) {
   const Node& a = arena.at(args);
-  if (a.kind != Kind::Tuple && a.kind != Kind::List) throw FormatError(function + ": arguments are not a tuple");
+  if (a.kind != Kind::Tuple && a.kind != Kind::List)
+    throw FormatError(function + ": arguments are not a tuple");
   return a.items;
 }
 
@@ -60,7 +63,8 @@ NodeId make_dict(PickleArena& arena, const std::vector<NodeId>& args) {
   return arena.add_items(Kind::Dict, std::move(items));
 }
 
-NodeId sequence_copy(PickleArena& arena, Kind kind, const std::vector<NodeId>& args, const std::string& function) {
+NodeId sequence_copy(PickleArena& arena, Kind kind, const std::vector<NodeId>& args,
+                     const std::string& function) {
   if (args.empty()) return arena.add_items(kind, {});
   const Node& source = arena.at(args[0]);
   if (source.kind != Kind::List && source.kind != Kind::Tuple) {
@@ -116,7 +120,8 @@ NodeId device_text(PickleArena& arena, const std::vector<NodeId>& args) {
   const Node& type = argument(arena, args, 0, "torch.device");
   if (type.kind != Kind::String) throw FormatError("torch.device: first argument is not a string");
   std::string text = type.text;
-  if (args.size() >= 2 && arena.at(args[1]).kind == Kind::Int) text += ":" + std::to_string(arena.at(args[1]).integer);
+  if (args.size() >= 2 && arena.at(args[1]).kind == Kind::Int)
+    text += ":" + std::to_string(arena.at(args[1]).integer);
   return arena.add_text(Kind::String, std::move(text));
 }
 
@@ -130,7 +135,8 @@ NodeId tensor_argument(PickleArena& arena, const std::vector<NodeId>& args, cons
 std::optional<c10::ScalarType> dtype_argument(const PickleArena& arena, const std::vector<NodeId>& args,
                                               size_t index, const std::string& function) {
   const Node& d = argument(arena, args, index, function);
-  if (d.kind != Kind::Dtype) throw FormatError(function + ": argument " + std::to_string(index + 1) + " is not a dtype");
+  if (d.kind != Kind::Dtype)
+    throw FormatError(function + ": argument " + std::to_string(index + 1) + " is not a dtype");
   return static_cast<c10::ScalarType>(d.integer);
 }
 
@@ -158,13 +164,14 @@ NodeId apply(PickleArena& arena, NodeId callable, NodeId args_id, const ReadOpti
   if (is_list_type(name)) return sequence_copy(arena, Kind::List, args, name);
   if (name == "builtins.slice") return arena.add_items(Kind::List, args);  // (start, stop, step)
   if (name == "torch.Size" || name == "builtins.tuple") return sequence_copy(arena, Kind::Tuple, args, name);
-  if (name == "torch._utils._rebuild_tensor") return rebuild_tensor(arena, name, args, std::nullopt, kNoNode, options);
+  if (name == "torch._utils._rebuild_tensor")
+    return rebuild_tensor(arena, name, args, std::nullopt, kNoNode, options);
   if (name == "torch._utils._rebuild_tensor_v2") {
     return rebuild_tensor(arena, name, args, std::nullopt, args.size() > 6 ? args[6] : kNoNode, options);
   }
   if (name == "torch._utils._rebuild_tensor_v3") {
-    return rebuild_tensor(arena, name, args, dtype_argument(arena, args, 6, name), args.size() > 7 ? args[7] : kNoNode,
-                          options);
+    return rebuild_tensor(arena, name, args, dtype_argument(arena, args, 6, name),
+                          args.size() > 7 ? args[7] : kNoNode, options);
   }
   if (name == "torch._utils._rebuild_parameter" || name == "torch._utils._rebuild_parameter_with_state" ||
       name == "torch.nn.parameter.Parameter") {
@@ -186,8 +193,8 @@ NodeId apply(PickleArena& arena, NodeId callable, NodeId args_id, const ReadOpti
   }
   if (name == "builtins.complex") return make_complex(arena, args);
   if (name == "torch.device") return device_text(arena, args);
-  // copyreg.__newobj__(cls, *args) and copyreg._reconstructor(cls, base, base_value) create an instance of cls;
-  // protocols 0 and 1 pass a dict or list subclass's contents as base_value.
+  // copyreg.__newobj__(cls, *args) and copyreg._reconstructor(cls, base, base_value) create an instance of
+  // cls; protocols 0 and 1 pass a dict or list subclass's contents as base_value.
   if (name == "copyreg._reconstructor" || name == "copyreg.__newobj__") {
     NodeId object = new_instance(arena, args.empty() ? callable : args[0], arena.add_items(Kind::Tuple, {}));
     if (name == "copyreg._reconstructor" && args.size() >= 3) fill_from(arena, object, args[2]);

@@ -3,8 +3,8 @@
 #include <c10/util/Exception.h>
 
 #include <charconv>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 #include <unordered_map>
 #include <vector>
 
@@ -16,6 +16,7 @@ namespace focal::io::detail {
 namespace {
 
 // Opcodes, named as in Python's pickletools.
+// clang-format off
 enum class Op : uint8_t {
   Mark = '(', Stop = '.', Pop = '0', PopMark = '1', Dup = '2', Float = 'F', Int = 'I', BinInt = 'J',
   BinInt1 = 'K', Long = 'L', BinInt2 = 'M', None = 'N', PersId = 'P', BinPersId = 'Q', Reduce = 'R',
@@ -29,6 +30,7 @@ enum class Op : uint8_t {
   FrozenSet = 0x91, NewObjEx = 0x92, StackGlobal = 0x93, Memoize = 0x94, Frame = 0x95, ByteArray8 = 0x96,
   NextBuffer = 0x97, ReadonlyBuffer = 0x98,
 };
+// clang-format on
 
 constexpr int kHighestProtocol = 5;
 
@@ -91,16 +93,30 @@ std::string decode_quoted(std::string_view s) {
     char e = s[++i];
     uint32_t v = 0;
     switch (e) {
-      case 'n': out.push_back('\n'); break;
-      case 'r': out.push_back('\r'); break;
-      case 't': out.push_back('\t'); break;
-      case '\\': case '\'': case '"': out.push_back(e); break;
+      case 'n':
+        out.push_back('\n');
+        break;
+      case 'r':
+        out.push_back('\r');
+        break;
+      case 't':
+        out.push_back('\t');
+        break;
+      case '\\':
+      case '\'':
+      case '"':
+        out.push_back(e);
+        break;
       case 'x':
-        if (i + 2 >= s.size() || !parse_hex(s.substr(i + 1, 2), v)) throw FormatError("STRING: bad \\x escape");
+        if (i + 2 >= s.size() || !parse_hex(s.substr(i + 1, 2), v))
+          throw FormatError("STRING: bad \\x escape");
         out.push_back(static_cast<char>(v));
         i += 2;
         break;
-      default: out.push_back('\\'); out.push_back(e); break;
+      default:
+        out.push_back('\\');
+        out.push_back(e);
+        break;
     }
   }
   return out;
@@ -117,17 +133,20 @@ class PickleMachine {
 
  private:
   void push(NodeId id) {
-    if (static_cast<int64_t>(stack_.size()) >= arena_.max_nodes()) throw FormatError("stack grows without bound");
+    if (static_cast<int64_t>(stack_.size()) >= arena_.max_nodes())
+      throw FormatError("stack grows without bound");
     stack_.push_back(id);
   }
   NodeId pop() {
-    if (stack_.empty() || (!marks_.empty() && stack_.size() <= marks_.back())) throw FormatError("stack underflow");
+    if (stack_.empty() || (!marks_.empty() && stack_.size() <= marks_.back()))
+      throw FormatError("stack underflow");
     NodeId id = stack_.back();
     stack_.pop_back();
     return id;
   }
   NodeId top() const {
-    if (stack_.empty() || (!marks_.empty() && stack_.size() <= marks_.back())) throw FormatError("stack underflow");
+    if (stack_.empty() || (!marks_.empty() && stack_.size() <= marks_.back()))
+      throw FormatError("stack underflow");
     return stack_.back();
   }
   std::vector<NodeId> pop_mark() {
@@ -138,7 +157,8 @@ class PickleMachine {
     return items;
   }
   void memo_put(uint64_t index) {
-    if (static_cast<int64_t>(memo_.size()) >= arena_.max_nodes()) throw FormatError("memo grows without bound");
+    if (static_cast<int64_t>(memo_.size()) >= arena_.max_nodes())
+      throw FormatError("memo grows without bound");
     memo_[index] = top();
   }
   NodeId memo_get(uint64_t index) const {
@@ -180,7 +200,8 @@ NodeId PickleMachine::text_int(std::string_view s) {
   if (r.ec == std::errc() && r.ptr == s.data() + s.size()) return arena_.add_int(v);
   double d = 0;
   auto rd = std::from_chars(s.data(), s.data() + s.size(), d);
-  if (rd.ec != std::errc() || rd.ptr != s.data() + s.size() || s.find_first_of(".eEnN") != std::string_view::npos) {
+  if (rd.ec != std::errc() || rd.ptr != s.data() + s.size() ||
+      s.find_first_of(".eEnN") != std::string_view::npos) {
     throw FormatError("expected an integer");
   }
   return arena_.add_double(d);
@@ -237,7 +258,8 @@ NodeId PickleMachine::run(size_t& op_pos) {
     switch (op) {
       case Op::Proto: {
         const uint8_t version = in_.u8();
-        if (version > kHighestProtocol) throw FormatError("unsupported pickle protocol " + std::to_string(version));
+        if (version > kHighestProtocol)
+          throw FormatError("unsupported pickle protocol " + std::to_string(version));
         break;
       }
       case Op::Frame: {
@@ -245,7 +267,8 @@ NodeId PickleMachine::run(size_t& op_pos) {
         if (length > in_.remaining()) throw FormatError("FRAME is longer than the data");
         break;
       }
-      case Op::Stop: return pop();
+      case Op::Stop:
+        return pop();
       case Op::Mark:
         if (static_cast<int64_t>(marks_.size()) >= arena_.max_nodes()) throw FormatError("too many MARKs");
         marks_.push_back(stack_.size());
@@ -257,16 +280,34 @@ NodeId PickleMachine::run(size_t& op_pos) {
           pop();
         }
         break;
-      case Op::PopMark: pop_mark(); break;
-      case Op::Dup: push(top()); break;
+      case Op::PopMark:
+        pop_mark();
+        break;
+      case Op::Dup:
+        push(top());
+        break;
 
-      case Op::None: push(arena_.add_none()); break;
-      case Op::NewTrue: push(arena_.add_bool(true)); break;
-      case Op::NewFalse: push(arena_.add_bool(false)); break;
-      case Op::BinInt: push(arena_.add_int(static_cast<int32_t>(in_.u32le()))); break;
-      case Op::BinInt1: push(arena_.add_int(in_.u8())); break;
-      case Op::BinInt2: push(arena_.add_int(in_.u16le())); break;
-      case Op::Long1: push(binary_long(in_.u8())); break;
+      case Op::None:
+        push(arena_.add_none());
+        break;
+      case Op::NewTrue:
+        push(arena_.add_bool(true));
+        break;
+      case Op::NewFalse:
+        push(arena_.add_bool(false));
+        break;
+      case Op::BinInt:
+        push(arena_.add_int(static_cast<int32_t>(in_.u32le())));
+        break;
+      case Op::BinInt1:
+        push(arena_.add_int(in_.u8()));
+        break;
+      case Op::BinInt2:
+        push(arena_.add_int(in_.u16le()));
+        break;
+      case Op::Long1:
+        push(binary_long(in_.u8()));
+        break;
       case Op::Long4: {
         const auto n = static_cast<int32_t>(in_.u32le());
         if (n < 0) throw FormatError("LONG4 with negative length");
@@ -274,7 +315,9 @@ NodeId PickleMachine::run(size_t& op_pos) {
         break;
       }
       case Op::Int:
-      case Op::Long: push(text_int(in_.line())); break;
+      case Op::Long:
+        push(text_int(in_.line()));
+        break;
       case Op::Float: {
         std::string_view s = in_.line();
         double d = 0;
@@ -283,29 +326,53 @@ NodeId PickleMachine::run(size_t& op_pos) {
         push(arena_.add_double(d));
         break;
       }
-      case Op::BinFloat: push(arena_.add_double(in_.f64be())); break;
+      case Op::BinFloat:
+        push(arena_.add_double(in_.f64be()));
+        break;
 
-      case Op::ShortBinUnicode: push(arena_.add_text(Kind::String, std::string(in_.take(in_.u8())))); break;
-      case Op::BinUnicode: push(arena_.add_text(Kind::String, std::string(in_.take(in_.u32le())))); break;
-      case Op::BinUnicode8: push(arena_.add_text(Kind::String, std::string(in_.take(in_.u64le())))); break;
-      case Op::Unicode: push(arena_.add_text(Kind::String, decode_raw_unicode_escape(in_.line()))); break;
+      case Op::ShortBinUnicode:
+        push(arena_.add_text(Kind::String, std::string(in_.take(in_.u8()))));
+        break;
+      case Op::BinUnicode:
+        push(arena_.add_text(Kind::String, std::string(in_.take(in_.u32le()))));
+        break;
+      case Op::BinUnicode8:
+        push(arena_.add_text(Kind::String, std::string(in_.take(in_.u64le()))));
+        break;
+      case Op::Unicode:
+        push(arena_.add_text(Kind::String, decode_raw_unicode_escape(in_.line())));
+        break;
       // Python 2 str: kept as bytes (torch.load decodes them the same way for keys it needs).
-      case Op::ShortBinString: push(arena_.add_text(Kind::Bytes, std::string(in_.take(in_.u8())))); break;
+      case Op::ShortBinString:
+        push(arena_.add_text(Kind::Bytes, std::string(in_.take(in_.u8()))));
+        break;
       case Op::BinString: {
         const auto n = static_cast<int32_t>(in_.u32le());
         if (n < 0) throw FormatError("BINSTRING with negative length");
         push(arena_.add_text(Kind::Bytes, std::string(in_.take(static_cast<uint64_t>(n)))));
         break;
       }
-      case Op::String: push(arena_.add_text(Kind::Bytes, decode_quoted(in_.line()))); break;
-      case Op::ShortBinBytes: push(arena_.add_text(Kind::Bytes, std::string(in_.take(in_.u8())))); break;
-      case Op::BinBytes: push(arena_.add_text(Kind::Bytes, std::string(in_.take(in_.u32le())))); break;
+      case Op::String:
+        push(arena_.add_text(Kind::Bytes, decode_quoted(in_.line())));
+        break;
+      case Op::ShortBinBytes:
+        push(arena_.add_text(Kind::Bytes, std::string(in_.take(in_.u8()))));
+        break;
+      case Op::BinBytes:
+        push(arena_.add_text(Kind::Bytes, std::string(in_.take(in_.u32le()))));
+        break;
       case Op::BinBytes8:
-      case Op::ByteArray8: push(arena_.add_text(Kind::Bytes, std::string(in_.take(in_.u64le())))); break;
-      case Op::NextBuffer: throw FormatError("out-of-band buffers (NEXT_BUFFER) are not supported");
-      case Op::ReadonlyBuffer: break;
+      case Op::ByteArray8:
+        push(arena_.add_text(Kind::Bytes, std::string(in_.take(in_.u64le()))));
+        break;
+      case Op::NextBuffer:
+        throw FormatError("out-of-band buffers (NEXT_BUFFER) are not supported");
+      case Op::ReadonlyBuffer:
+        break;
 
-      case Op::EmptyTuple: push(arena_.add_items(Kind::Tuple, {})); break;
+      case Op::EmptyTuple:
+        push(arena_.add_items(Kind::Tuple, {}));
+        break;
       case Op::Tuple1: {
         NodeId a = pop();
         push(arena_.add_items(Kind::Tuple, {a}));
@@ -324,18 +391,30 @@ NodeId PickleMachine::run(size_t& op_pos) {
         push(arena_.add_items(Kind::Tuple, {a, b, c}));
         break;
       }
-      case Op::Tuple: push(arena_.add_items(Kind::Tuple, pop_mark())); break;
-      case Op::EmptyList: push(arena_.add_items(Kind::List, {})); break;
-      case Op::List: push(arena_.add_items(Kind::List, pop_mark())); break;
-      case Op::EmptyDict: push(arena_.add_items(Kind::Dict, {})); break;
+      case Op::Tuple:
+        push(arena_.add_items(Kind::Tuple, pop_mark()));
+        break;
+      case Op::EmptyList:
+        push(arena_.add_items(Kind::List, {}));
+        break;
+      case Op::List:
+        push(arena_.add_items(Kind::List, pop_mark()));
+        break;
+      case Op::EmptyDict:
+        push(arena_.add_items(Kind::Dict, {}));
+        break;
       case Op::Dict: {
         std::vector<NodeId> items = pop_mark();
         if (items.size() % 2 != 0) throw FormatError("DICT with an odd number of values");
         push(arena_.add_items(Kind::Dict, std::move(items)));
         break;
       }
-      case Op::EmptySet: push(arena_.add_items(Kind::List, {})); break;
-      case Op::FrozenSet: push(arena_.add_items(Kind::List, pop_mark())); break;
+      case Op::EmptySet:
+        push(arena_.add_items(Kind::List, {}));
+        break;
+      case Op::FrozenSet:
+        push(arena_.add_items(Kind::List, pop_mark()));
+        break;
       case Op::Append: {
         NodeId v = pop();
         append_items(top(), {v});
@@ -359,13 +438,27 @@ NodeId PickleMachine::run(size_t& op_pos) {
         break;
       }
 
-      case Op::Put: memo_put(decimal_line()); break;
-      case Op::BinPut: memo_put(in_.u8()); break;
-      case Op::LongBinPut: memo_put(in_.u32le()); break;
-      case Op::Memoize: memo_put(memo_.size()); break;
-      case Op::Get: push(memo_get(decimal_line())); break;
-      case Op::BinGet: push(memo_get(in_.u8())); break;
-      case Op::LongBinGet: push(memo_get(in_.u32le())); break;
+      case Op::Put:
+        memo_put(decimal_line());
+        break;
+      case Op::BinPut:
+        memo_put(in_.u8());
+        break;
+      case Op::LongBinPut:
+        memo_put(in_.u32le());
+        break;
+      case Op::Memoize:
+        memo_put(memo_.size());
+        break;
+      case Op::Get:
+        push(memo_get(decimal_line()));
+        break;
+      case Op::BinGet:
+        push(memo_get(in_.u8()));
+        break;
+      case Op::LongBinGet:
+        push(memo_get(in_.u32le()));
+        break;
 
       case Op::Global: {
         std::string module(in_.line());
@@ -378,7 +471,8 @@ NodeId PickleMachine::run(size_t& op_pos) {
         NodeId module = pop();
         const Node& m = arena_.at(module);
         const Node& n = arena_.at(name);
-        if (m.kind != Kind::String || n.kind != Kind::String) throw FormatError("STACK_GLOBAL needs two strings");
+        if (m.kind != Kind::String || n.kind != Kind::String)
+          throw FormatError("STACK_GLOBAL needs two strings");
         push(resolve_global(arena_, m.text, n.text));
         break;
       }
@@ -464,7 +558,8 @@ NodeId run_pickle(std::string_view bytes, size_t& pos, const std::string& name, 
   } catch (const FormatError& e) {
     throw FormatError(name + ", opcode at byte " + std::to_string(op_pos) + ": " + e.what());
   } catch (const c10::Error& e) {
-    throw FormatError(name + ", opcode at byte " + std::to_string(op_pos) + ": " + e.what_without_backtrace());
+    throw FormatError(name + ", opcode at byte " + std::to_string(op_pos) + ": " +
+                      e.what_without_backtrace());
   }
 }
 

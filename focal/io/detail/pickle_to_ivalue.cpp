@@ -27,21 +27,32 @@ class Converter {
 
   c10::IValue convert(NodeId id, int64_t depth) {
     if (depth > max_nesting_) {
-      throw FormatError("values nest deeper than " + std::to_string(max_nesting_) + " levels (ReadOptions::max_nesting)");
+      throw FormatError("values nest deeper than " + std::to_string(max_nesting_) +
+                        " levels (ReadOptions::max_nesting)");
     }
     const Node& n = arena_.at(id);
     switch (n.kind) {
-      case Kind::None: return c10::IValue();
-      case Kind::Bool: return c10::IValue(n.integer != 0);
-      case Kind::Int: return c10::IValue(n.integer);
-      case Kind::BigInt: return c10::IValue(big_int_value(n.text));
-      case Kind::Double: return c10::IValue(n.real);
-      case Kind::Complex: return c10::IValue(c10::complex<double>(n.real, n.imag));
+      case Kind::None:
+        return c10::IValue();
+      case Kind::Bool:
+        return c10::IValue(n.integer != 0);
+      case Kind::Int:
+        return c10::IValue(n.integer);
+      case Kind::BigInt:
+        return c10::IValue(big_int_value(n.text));
+      case Kind::Double:
+        return c10::IValue(n.real);
+      case Kind::Complex:
+        return c10::IValue(c10::complex<double>(n.real, n.imag));
       case Kind::String:
-      case Kind::Bytes: return text(id, n);
-      case Kind::Global: return c10::IValue("<global " + n.text + ">");
-      case Kind::Dtype: return c10::IValue("torch." + dtype_name(static_cast<c10::ScalarType>(n.integer)));
-      case Kind::Tensor: return c10::IValue(arena_.tensor(n));
+      case Kind::Bytes:
+        return text(id, n);
+      case Kind::Global:
+        return c10::IValue("<global " + n.text + ">");
+      case Kind::Dtype:
+        return c10::IValue("torch." + dtype_name(static_cast<c10::ScalarType>(n.integer)));
+      case Kind::Tensor:
+        return c10::IValue(arena_.tensor(n));
       case Kind::Storage: {
         // A storage saved on its own loads as a 1-D tensor over all of it.
         const StorageSlice& s = arena_.storage(n);
@@ -53,7 +64,8 @@ class Converter {
       case Kind::List:
       case Kind::Tuple:
       case Kind::Dict:
-      case Kind::Object: return container(id, n, depth);
+      case Kind::Object:
+        return container(id, n, depth);
     }
     throw FormatError("internal: unknown value kind");
   }
@@ -68,15 +80,17 @@ class Converter {
     return done_[id];
   }
 
-  // Containers are converted once and shared, as the pickle shares them; a container reached again while it is
-  // being converted (a cycle, which IValue cannot hold) becomes a marker string.
+  // Containers are converted once and shared, as the pickle shares them; a container reached again while it
+  // is being converted (a cycle, which IValue cannot hold) becomes a marker string.
   c10::IValue container(NodeId id, const Node& n, int64_t depth) {
     if (state_[id] == 2) return done_[id];
     if (state_[id] == 1) return c10::IValue("<recursive reference>");
     state_[id] = 1;
     c10::IValue result;
     switch (n.kind) {
-      case Kind::List: result = list(n.items, depth); break;
+      case Kind::List:
+        result = list(n.items, depth);
+        break;
       case Kind::Tuple: {
         std::vector<c10::IValue> items;
         items.reserve(n.items.size());
@@ -84,8 +98,12 @@ class Converter {
         result = c10::ivalue::Tuple::create(std::move(items));
         break;
       }
-      case Kind::Dict: result = dict(n.items, depth); break;
-      default: result = object(n, depth); break;
+      case Kind::Dict:
+        result = dict(n.items, depth);
+        break;
+      default:
+        result = object(n, depth);
+        break;
     }
     state_[id] = 2;
     done_[id] = result;
@@ -111,7 +129,8 @@ class Converter {
       all_ints = all_ints && keys.back().isInt();
     }
     const bool int_keys = all_ints && !keys.empty();
-    const c10::TypePtr key_type = int_keys ? c10::TypePtr(c10::IntType::get()) : c10::TypePtr(c10::StringType::get());
+    const c10::TypePtr key_type =
+        int_keys ? c10::TypePtr(c10::IntType::get()) : c10::TypePtr(c10::StringType::get());
     c10::impl::GenericDict out(key_type, c10::AnyType::get());
     for (size_t i = 0; i < keys.size(); ++i) {
       if (int_keys || all_strings) {

@@ -39,7 +39,8 @@ c10::ScalarType storage_dtype(const PickleArena& arena, NodeId id) {
 }  // namespace
 
 c10::Storage allocate_storage(int64_t nbytes) {
-  return c10::Storage(c10::Storage::use_byte_size_t(), static_cast<size_t>(nbytes), c10::GetDefaultCPUAllocator(),
+  return c10::Storage(c10::Storage::use_byte_size_t(), static_cast<size_t>(nbytes),
+                      c10::GetDefaultCPUAllocator(),
                       /*resizable=*/true);
 }
 
@@ -51,7 +52,8 @@ NodeId load_persistent_storage(PickleArena& arena, NodeId pid, StorageSource& so
   // Legacy files may name a module class (for source checks); it is only a class reference.
   if (kind == "module" && items.size() >= 2) return items[1];
   if (kind != "storage") throw FormatError("persistent id of unsupported type '" + kind + "'");
-  if (items.size() < 5) throw FormatError("storage persistent id has " + std::to_string(items.size()) + " fields");
+  if (items.size() < 5)
+    throw FormatError("storage persistent id has " + std::to_string(items.size()) + " fields");
 
   StorageRequest request;
   request.dtype = storage_dtype(arena, items[1]);
@@ -69,14 +71,16 @@ NodeId load_persistent_storage(PickleArena& arena, NodeId pid, StorageSource& so
   // Legacy view_metadata (view_key, offset, size): the id stands for a window of the storage.
   if (items.size() >= 6 && arena.at(items[5]).kind != Kind::None) {
     const Node& view = arena.at(items[5]);
-    if (view.kind != Kind::Tuple || view.items.size() != 3) throw FormatError("storage view metadata is malformed");
+    if (view.kind != Kind::Tuple || view.items.size() != 3)
+      throw FormatError("storage view metadata is malformed");
     const int64_t view_offset = int_item(arena, view.items[1], "view offset");
     const int64_t view_numel = int_item(arena, view.items[2], "view size");
     int64_t begin = 0;
     int64_t length = 0;
     int64_t end = 0;
-    if (__builtin_mul_overflow(view_offset, elem, &begin) || __builtin_mul_overflow(view_numel, elem, &length) ||
-        __builtin_add_overflow(begin, length, &end) || end > request.nbytes) {
+    if (__builtin_mul_overflow(view_offset, elem, &begin) ||
+        __builtin_mul_overflow(view_numel, elem, &length) || __builtin_add_overflow(begin, length, &end) ||
+        end > request.nbytes) {
       throw FormatError("storage view of '" + request.key + "' lies outside the storage");
     }
     slice.byte_offset = begin;

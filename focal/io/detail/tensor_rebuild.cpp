@@ -31,8 +31,8 @@ std::vector<int64_t> int_tuple_arg(const PickleArena& arena, NodeId id, const st
   }
   if (static_cast<int64_t>(n.items.size()) > options.max_tensor_dims()) {
     throw FormatError(function + ": " + what + " has " + std::to_string(n.items.size()) +
-                      " dimensions (ReadOptions::max_tensor_dims is " + std::to_string(options.max_tensor_dims()) +
-                      ")");
+                      " dimensions (ReadOptions::max_tensor_dims is " +
+                      std::to_string(options.max_tensor_dims()) + ")");
   }
   std::vector<int64_t> out;
   out.reserve(n.items.size());
@@ -94,9 +94,9 @@ NodeId rebuild_tensor(PickleArena& arena, const std::string& function, const std
   if (overflow) throw FormatError(function + ": size " + shape_text(sizes) + " overflows");
   const bool inside = numel == 0 ? offset <= capacity : last < capacity;
   if (!inside) {
-    throw FormatError(function + ": a tensor of size " + shape_text(sizes) + ", stride " + shape_text(strides) +
-                      " and offset " + std::to_string(offset) + " reaches element " + std::to_string(last) +
-                      " of a storage with " + std::to_string(capacity) + " elements");
+    throw FormatError(function + ": a tensor of size " + shape_text(sizes) + ", stride " +
+                      shape_text(strides) + " and offset " + std::to_string(offset) + " reaches element " +
+                      std::to_string(last) + " of a storage with " + std::to_string(capacity) + " elements");
   }
   at::Tensor tensor = at::empty({0}, at::TensorOptions().dtype(type));
   tensor.set_(slice.storage, slice.byte_offset / elem + offset, sizes, strides);

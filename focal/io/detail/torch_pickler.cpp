@@ -156,7 +156,8 @@ class TorchPickler {
       return it->second;
     }
     const auto nbytes = static_cast<int64_t>(storage.nbytes());
-    if (nbytes > 0 && storage.data() == nullptr) fail("tensor on device '" + t.device().str() + "' has no data");
+    if (nbytes > 0 && storage.data() == nullptr)
+      fail("tensor on device '" + t.device().str() + "' has no data");
     at::Tensor bytes = at::empty({0}, at::TensorOptions().dtype(at::kByte).device(storage.device()));
     bytes.set_(storage, 0, {nbytes}, {1});
     bytes = bytes.cpu().contiguous();

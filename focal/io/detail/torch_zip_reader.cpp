@@ -52,7 +52,8 @@ class ZipStorageSource : public StorageSource {
 const ZipEntry& find_pickle(const ZipArchive& zip, std::string& prefix) {
   for (const ZipEntry& e : zip.entries()) {
     const std::string& n = e.name;
-    if (n.size() < kPickleRecord.size() || n.compare(n.size() - kPickleRecord.size(), kPickleRecord.size(), kPickleRecord) != 0) {
+    if (n.size() < kPickleRecord.size() ||
+        n.compare(n.size() - kPickleRecord.size(), kPickleRecord.size(), kPickleRecord) != 0) {
       continue;
     }
     std::string folder = n.substr(0, n.size() - kPickleRecord.size());
@@ -83,9 +84,9 @@ c10::IValue read_torch_zip(std::string_view file, const ReadOptions& options) {
   PickleArena arena(options.max_objects());
   std::string_view pickle = zip.contents(pickle_entry);
   size_t pos = 0;
-  NodeId root = run_pickle(pickle, pos, pickle_entry.name, arena,
-                           [&](PickleArena& a, NodeId pid) { return load_persistent_storage(a, pid, source); },
-                           options);
+  NodeId root = run_pickle(
+      pickle, pos, pickle_entry.name, arena,
+      [&](PickleArena& a, NodeId pid) { return load_persistent_storage(a, pid, source); }, options);
   return to_ivalue(arena, root, options.max_nesting());
 }
 

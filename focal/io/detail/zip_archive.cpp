@@ -28,7 +28,8 @@ uint32_t u32_at(std::string_view file, size_t pos) {
 // The end-of-central-directory record: the last signature whose comment length fits the file.
 size_t find_end_record(std::string_view file) {
   if (file.size() < kEndSize) throw FormatError("too short to be a zip archive");
-  const size_t lowest = file.size() - kEndSize > kMaxCommentSize ? file.size() - kEndSize - kMaxCommentSize : 0;
+  const size_t lowest =
+      file.size() - kEndSize > kMaxCommentSize ? file.size() - kEndSize - kMaxCommentSize : 0;
   for (size_t pos = file.size() - kEndSize + 1; pos-- > lowest;) {
     if (u32_at(file, pos) != kEndSig) continue;
     ByteCursor c(file, pos + kEndSize - 2);
@@ -74,7 +75,8 @@ ZipArchive::ZipArchive(std::string_view file) : file_(file) {
   const Directory dir = read_directory_location(file);
   ByteCursor c(file.substr(0, static_cast<size_t>(dir.offset + dir.size)), static_cast<size_t>(dir.offset));
   for (uint64_t i = 0; i < dir.entries; ++i) {
-    if (c.u32le() != kCentralHeaderSig) throw FormatError("zip central directory entry " + std::to_string(i) + " is corrupt");
+    if (c.u32le() != kCentralHeaderSig)
+      throw FormatError("zip central directory entry " + std::to_string(i) + " is corrupt");
     c.take(4);  // versions
     ZipEntry e;
     e.flags = c.u16le();
@@ -98,7 +100,8 @@ ZipArchive::ZipArchive(std::string_view file) : file_(file) {
       if (compressed == kUnset32) compressed = field.u64le();
       if (e.local_header_offset == kUnset32) e.local_header_offset = field.u64le();
     }
-    if (e.method == 0 && compressed != e.size) throw FormatError("zip record '" + e.name + "' has inconsistent sizes");
+    if (e.method == 0 && compressed != e.size)
+      throw FormatError("zip record '" + e.name + "' has inconsistent sizes");
     index_.emplace(e.name, entries_.size());
     entries_.push_back(std::move(e));
   }
@@ -112,8 +115,8 @@ const ZipEntry* ZipArchive::find(const std::string& name) const {
 std::string_view ZipArchive::contents(const ZipEntry& entry) const {
   if (entry.flags & kEncryptedFlag) throw FormatError("zip record '" + entry.name + "' is encrypted");
   if (entry.method != 0) {
-    throw FormatError("zip record '" + entry.name + "' is compressed (method " + std::to_string(entry.method) +
-                      "); torch.save stores records uncompressed");
+    throw FormatError("zip record '" + entry.name + "' is compressed (method " +
+                      std::to_string(entry.method) + "); torch.save stores records uncompressed");
   }
   ByteCursor c(file_);
   c.seek(entry.local_header_offset);
