@@ -3,6 +3,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -42,6 +43,21 @@ struct Sampler {
   int64_t w, h, c;
   int64_t xclip(int64_t x) const { return x < 0 ? 0 : (x < w ? x : w - 1); }
   int64_t yclip(int64_t y) const { return y < 0 ? 0 : (y < h ? y : h - 1); }
+  bool has_row(int64_t y) const { return y >= 0 && y < h; }
+
+  // The four rows of a cubic interpolation around row yf; a row outside the image repeats the previous one,
+  // as in Pillow.
+  std::array<const uint8_t*, 4> cubic_rows(int64_t yf) const {
+    std::array<const uint8_t*, 4> r{};
+    r[0] = im.row(yclip(yf - 1));
+    for (int64_t k = 1; k < 4; ++k) r[k] = has_row(yf + k - 1) ? im.row(yf + k - 1) : r[k - 1];
+    return r;
+  }
+  // The two rows of a linear interpolation at row yf; the second repeats the first outside the image.
+  std::array<const uint8_t*, 2> linear_rows(int64_t yf) const {
+    const uint8_t* r0 = im.row(yclip(yf));
+    return {r0, has_row(yf + 1) ? im.row(yf + 1) : r0};
+  }
 
   // Returns false when the point lies outside the input (the output keeps the fill colour).
   bool bilinear(double xin, double yin, uint8_t* out) const {
@@ -240,15 +256,12 @@ __attribute__((target("avx2"))) void shear_columns_rgb_avx2(const Sampler& s, co
       const __m256d dy = _mm256_set1_pd(yin - yf);
       const int64_t i = x * 3;
       if (cubic_filter) {
-        const uint8_t* r1 = s.im.row(s.yclip(yf - 1));
-        const uint8_t* r2 = (yf >= 0 && yf < s.h) ? s.im.row(yf) : r1;
-        const uint8_t* r3 = (yf + 1 >= 0 && yf + 1 < s.h) ? s.im.row(yf + 1) : r2;
-        const uint8_t* r4 = (yf + 2 >= 0 && yf + 2 < s.h) ? s.im.row(yf + 2) : r3;
-        store_rgb(o + i, cubic4(load_rgb(r1 + i), load_rgb(r2 + i), load_rgb(r3 + i), load_rgb(r4 + i), dy));
+        const auto r = s.cubic_rows(yf);
+        store_rgb(o + i,
+                  cubic4(load_rgb(r[0] + i), load_rgb(r[1] + i), load_rgb(r[2] + i), load_rgb(r[3] + i), dy));
       } else {
-        const uint8_t* r1 = s.im.row(s.yclip(yf));
-        const uint8_t* r2 = (yf + 1 >= 0 && yf + 1 < s.h) ? s.im.row(yf + 1) : r1;
-        store_rgb(o + i, lerp4(load_rgb(r1 + i), load_rgb(r2 + i), dy));
+        const auto r = s.linear_rows(yf);
+        store_rgb(o + i, lerp4(load_rgb(r[0] + i), load_rgb(r[1] + i), dy));
       }
     }
   }
@@ -305,22 +318,16 @@ Image shear_columns(const Sampler& s, const AffineMatrix& m, bool cubic_filter, 
       const double dy = yin - yf;
       uint8_t* px = o + x * c;
       if (cubic_filter) {
-        // Rows outside the image repeat the previous one, as in Pillow.
-        const uint8_t* r1 = s.im.row(s.yclip(yf - 1));
-        const uint8_t* r2 = (yf >= 0 && yf < s.h) ? s.im.row(yf) : r1;
-        const uint8_t* r3 = (yf + 1 >= 0 && yf + 1 < s.h) ? s.im.row(yf + 1) : r2;
-        const uint8_t* r4 = (yf + 2 >= 0 && yf + 2 < s.h) ? s.im.row(yf + 2) : r3;
+        const auto r = s.cubic_rows(yf);
         for (int64_t b = 0; b < c; ++b) {
           const int64_t i = x * c + b;
-          px[b] = clamp_cubic(cubic(r1[i], r2[i], r3[i], r4[i], dy));
+          px[b] = clamp_cubic(cubic(r[0][i], r[1][i], r[2][i], r[3][i], dy));
         }
       } else {
-        const uint8_t* r1 = s.im.row(s.yclip(yf));
-        const uint8_t* r2 = (yf + 1 >= 0 && yf + 1 < s.h) ? s.im.row(yf + 1) : nullptr;
+        const auto r = s.linear_rows(yf);
         for (int64_t b = 0; b < c; ++b) {
           const int64_t i = x * c + b;
-          const double v1 = r1[i];
-          const double v2 = r2 != nullptr ? static_cast<double>(r2[i]) : v1;
+          const double v1 = r[0][i], v2 = r[1][i];
           px[b] = static_cast<uint8_t>(v1 + (v2 - v1) * dy);
         }
       }
