@@ -76,3 +76,32 @@ TEST_CASE("create_model_from_config honours classes and checkpointing", "[zoo]")
   auto logits = model->forward(torch::randn({2, 3, 64, 64}));
   CHECK(logits.sizes() == torch::IntArrayRef({2, 7}));
 }
+
+TEST_CASE("the quick-start config builds a one-channel model that fits a fixed batch", "[zoo]") {
+  const auto config =
+      focal::Config::from_file(std::string(FOCAL_SOURCE_DIR) + "/configs/fmnist_focal_tiny.yaml");
+  const int64_t size = config.get<int64_t>("DATA.IMG_SIZE");
+  const int64_t classes = config.get<int64_t>("MODEL.NUM_CLASSES");
+  const int64_t chans = config.get<int64_t>("MODEL.FOCAL.IN_CHANS");
+  torch::manual_seed(0);
+  auto model = focal::create_model_from_config(config);
+  int64_t n = 0;
+  for (const auto& p : model->parameters()) n += p.numel();
+  CHECK(n == focal::model_complexity_from_config(config).params);
+
+  // A few AdamW steps on one small batch must lower its loss, with finite gradients everywhere.
+  const auto images = torch::randn({8, chans, size, size});
+  const auto targets = torch::arange(8) % classes;
+  torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(1e-3));
+  model->train();
+  double first = 0, last = 0;
+  for (int step = 0; step < 8; ++step) {
+    optimizer.zero_grad();
+    auto loss = torch::nn::functional::cross_entropy(model->forward(images), targets);  // ()
+    loss.backward();
+    for (const auto& p : model->parameters()) REQUIRE(torch::isfinite(p.grad()).all().item<bool>());
+    optimizer.step();
+    (step == 0 ? first : last) = loss.item<double>();
+  }
+  CHECK(last < first);
+}
