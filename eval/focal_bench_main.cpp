@@ -2,6 +2,7 @@
 #include "eval/arg_parser.h"
 #include "eval/model_benchmark.h"
 #include "focal/config/config.h"
+#include "focal/model/cpu_allocator.h"
 #include "focal/zoo/model_zoo.h"
 
 #include <torch/torch.h>
@@ -10,6 +11,7 @@
 #include <iostream>
 
 int main(int argc, char** argv) {
+  focal::tune_cpu_allocator();
   try {
     focal::eval::ArgParser args("focal-bench", "Measures images/s and peak memory of a model.");
     args.option("model", "registered model name (see focal-info)", "focal_tiny_patch4_window7_224")

@@ -1,4 +1,5 @@
 // focal-train: trains, fine-tunes or evaluates a classifier from a configuration (see --help).
+#include "focal/model/cpu_allocator.h"
 #include "train/cli.h"
 #include "train/trainer.h"
 
@@ -50,6 +51,7 @@ class StopOnSignal {
 }  // namespace
 
 int main(int argc, char** argv) {
+  focal::tune_cpu_allocator();
   std::vector<std::string> args(argv + 1, argv + argc);
   try {
     auto cli = focal::train::parse_cli(args);
