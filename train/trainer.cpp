@@ -303,6 +303,7 @@ void Trainer::train_epoch(State& s, int64_t epoch, int64_t first_batch, TrainRes
       if (s.scaler->enabled()) s.scaler->unscale(s.params);
       s.last_grad_norm = clip_grad_norm(s.params, st.clip_grad);
       bool stepped = s.scaler->step(*s.optimizer);
+      if (options_.step_observer()) options_.step_observer()(s.steps, *s.model, *s.optimizer);
       s.scaler->update();
       s.optimizer->zero_grad();
       s.scheduler->step_update(epoch * n + idx);

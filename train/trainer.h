@@ -11,11 +11,14 @@
 #include "train/train_settings.h"
 
 #include <torch/arg.h>
+#include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
 #include "train/run_log.h"
 
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,6 +35,12 @@ struct TrainerOptions {
   TORCH_ARG(int64_t, synthetic_size) = 1024;
   // Log to the console as well as to log.txt.
   TORCH_ARG(bool, console) = true;
+  // Called right after every optimizer step, before the LR and EMA updates, with the step index (counted over
+  // all runs of the folder, from 0) and the model and optimizer just stepped: tests read the LR that step used
+  // and the weights it produced.
+  using StepObserver =
+      std::function<void(int64_t step, torch::nn::Module& model, torch::optim::Optimizer& optimizer)>;
+  TORCH_ARG(StepObserver, step_observer);
 };
 
 struct TrainResult {
