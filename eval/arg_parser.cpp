@@ -30,7 +30,7 @@ bool ArgParser::parse(int argc, char** argv) {
       return false;
     }
     if (arg.rfind("--", 0) != 0)
-      throw std::invalid_argument(program_ + ": unexpected argument '" + arg + "'");
+      throw std::invalid_argument("unexpected argument '" + arg + "' (see --help)");
     std::string name = arg.substr(2), value;
     const auto eq = name.find('=');
     if (eq != std::string::npos) {
@@ -38,14 +38,13 @@ bool ArgParser::parse(int argc, char** argv) {
       name = name.substr(0, eq);
     }
     const auto it = specs_.find(name);
-    if (it == specs_.end())
-      throw std::invalid_argument(program_ + ": unknown option '--" + name + "' (see --help)");
+    if (it == specs_.end()) throw std::invalid_argument("unknown option '--" + name + "' (see --help)");
     if (it->second.is_flag) {
       values_[name] = "1";
       continue;
     }
     if (eq == std::string::npos) {
-      if (i + 1 >= argc) throw std::invalid_argument(program_ + ": option '--" + name + "' needs a value");
+      if (i + 1 >= argc) throw std::invalid_argument("option '--" + name + "' needs a value");
       value = argv[++i];
     }
     values_[name] = value;
@@ -67,7 +66,7 @@ int64_t ArgParser::get_int(const std::string& name) const {
     if (used == text.size()) return v;
   } catch (const std::exception&) {
   }
-  throw std::invalid_argument(program_ + ": --" + name + " expects an integer, got '" + text + "'");
+  throw std::invalid_argument("--" + name + " expects an integer, got '" + text + "'");
 }
 
 double ArgParser::get_double(const std::string& name) const {
@@ -78,7 +77,7 @@ double ArgParser::get_double(const std::string& name) const {
     if (used == text.size()) return v;
   } catch (const std::exception&) {
   }
-  throw std::invalid_argument(program_ + ": --" + name + " expects a number, got '" + text + "'");
+  throw std::invalid_argument("--" + name + " expects a number, got '" + text + "'");
 }
 
 bool ArgParser::has(const std::string& name) const { return values_.count(name) > 0; }

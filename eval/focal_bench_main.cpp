@@ -3,6 +3,7 @@
 #include "eval/model_benchmark.h"
 #include "focal/config/config.h"
 #include "focal/model/cpu_allocator.h"
+#include "focal/model/device.h"
 #include "focal/zoo/model_zoo.h"
 
 #include <torch/torch.h>
@@ -18,13 +19,15 @@ int main(int argc, char** argv) {
         .option("cfg", "YAML configuration instead of a registered name")
         .option("batch-size", "images per step", "8")
         .option("img-size", "input side (default: the model's)")
-        .option("device", "cpu or cuda", "cpu")
+        .option("device", "cpu, cuda or cuda:N", "cpu")
         .option("dtype", "fp32, or bf16 / fp16 autocast", "fp32")
         .option("mode", "forward, train or both", "both")
         .option("warmup", "untimed steps first", "2")
         .option("iters", "timed steps", "5")
         .option("threads", "CPU threads (default: LibTorch's)");
     if (!args.parse(argc, argv)) return 0;
+    // Checked first: a missing GPU is one sentence, not a LibTorch backtrace after the model is built.
+    const auto device = focal::parse_device(args.get("device"));
     if (args.has("threads")) torch::set_num_threads(static_cast<int>(args.get_int("threads")));
 
     focal::Classifier model;
@@ -49,7 +52,7 @@ int main(int argc, char** argv) {
     options.warmup = args.get_int("warmup");
     options.iterations = args.get_int("iters");
     options.dtype = args.get("dtype");
-    options.device = torch::Device(args.get("device"));
+    options.device = device;
     const std::string mode = args.get("mode");
     if (mode != "forward" && mode != "train" && mode != "both") {
       throw std::invalid_argument("--mode must be forward, train or both, not '" + mode + "'");
@@ -57,14 +60,25 @@ int main(int argc, char** argv) {
     std::printf("model %s, batch %lld, input %lld, %s, %s, %d CPU threads\n", name.c_str(),
                 static_cast<long long>(options.batch_size), static_cast<long long>(options.img_size),
                 options.device.str().c_str(), options.dtype.c_str(), torch::get_num_threads());
-    std::vector<focal::eval::BenchmarkResult> results;
-    if (mode != "train") results.push_back(focal::eval::benchmark_forward(model, options));
-    if (mode != "forward") results.push_back(focal::eval::benchmark_train(model, options));
-    for (const auto& r : results) {
-      std::printf("%-8s %10.2f images/s %10.1f ms/step  peak memory %9.1f MiB\n", r.mode.c_str(),
-                  r.images_per_second, 1e3 * r.seconds_per_iteration, r.peak_memory_mib);
+    // The protocol goes beside every figure, so that it compares with focal-train --throughput (which runs
+    // 50 warm-up and 30 timed forward passes of one validation batch).
+    const std::string protocol = std::to_string(options.warmup) + " warm-up + " +
+                                 std::to_string(options.iterations) + " timed steps of batch " +
+                                 std::to_string(options.batch_size) + ", random inputs";
+    for (const char* m : {"forward", "train"}) {
+      if (mode != "both" && mode != m) continue;
+      std::printf("%s: running %s ...\n", m, protocol.c_str());
+      std::fflush(stdout);
+      const auto r = std::string(m) == "forward" ? focal::eval::benchmark_forward(model, options)
+                                                 : focal::eval::benchmark_train(model, options);
+      std::printf("%-8s %10.2f images/s %10.1f ms/step  peak memory %9.1f MiB  (%s)\n", r.mode.c_str(),
+                  r.images_per_second, 1e3 * r.seconds_per_iteration, r.peak_memory_mib, protocol.c_str());
+      std::fflush(stdout);
     }
     return 0;
+  } catch (const c10::Error& e) {
+    std::cerr << "focal-bench: " << e.what_without_backtrace() << "\n";
+    return 2;
   } catch (const std::exception& e) {
     std::cerr << "focal-bench: " << e.what() << "\n";
     return 2;

@@ -4,6 +4,8 @@
 
 #include <cstdio>
 #include <iostream>
+#include <set>
+#include <string>
 
 int main(int argc, char** argv) {
   try {
@@ -13,6 +15,13 @@ int main(int argc, char** argv) {
         .option("family", "only this family (focal or halonet)");
     if (!args.parse(argc, argv)) return 0;
     const std::string family = args.get("family");
+    std::set<std::string> families;
+    for (const auto& entry : focal::registered_models()) families.insert(entry.family);
+    if (!family.empty() && !families.count(family)) {
+      std::string known;
+      for (const auto& f : families) known += (known.empty() ? "" : ", ") + f;
+      throw std::invalid_argument("--family " + family + ": no such family (known: " + known + ")");
+    }
     bool first = true;
     if (args.has("json"))
       std::cout << "[";

@@ -4,6 +4,7 @@
 #include "eval/verify.h"
 #include "focal/io/checkpoint.h"
 #include "focal/io/state_dict.h"
+#include "focal/model/device.h"
 
 #include <torch/torch.h>
 
@@ -17,12 +18,12 @@ int main(int argc, char** argv) {
     args.option("config", "constructor-argument JSON (as in the fixtures) or a YAML configuration")
         .option("checkpoint", "weights (.pth: zip or legacy torch.save; model/state_dict/... layouts)")
         .option("reference", "reference tensors (.io.pth: input, stage0.., logits, target, loss, grad.*)")
-        .option("device", "cpu or cuda", "cpu");
+        .option("device", "cpu, cuda or cuda:N", "cpu");
     if (!args.parse(argc, argv)) return 0;
     for (const char* required : {"config", "checkpoint", "reference"}) {
       if (!args.has(required)) throw std::invalid_argument(std::string("--") + required + " is required");
     }
-    const torch::Device device(args.get("device"));
+    const torch::Device device = focal::parse_device(args.get("device"));
     if (device.is_cuda()) {
       // float32 tolerances: keep TF32 off.
       at::globalContext().setAllowTF32CuBLAS(false);
@@ -52,6 +53,9 @@ int main(int argc, char** argv) {
     std::printf("%zu tensors compared, %ld outside tolerance, %zu problems: %s\n", result.rows.size(),
                 static_cast<long>(failed), result.problems.size(), result.passed() ? "PASS" : "FAIL");
     return result.passed() ? 0 : 1;
+  } catch (const c10::Error& e) {
+    std::cerr << "focal-verify: " << e.what_without_backtrace() << "\n";
+    return 2;
   } catch (const std::exception& e) {
     std::cerr << "focal-verify: " << e.what() << "\n";
     return 2;

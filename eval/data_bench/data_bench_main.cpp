@@ -1,74 +1,48 @@
 // focal-data-bench: images/s of the data pipeline (decode + augment + batch) in total and per core, and
-// the converter from an image folder to WebDataset tar shards.
-//
-//   focal-data-bench --data DIR [--workers N] [--batches K] [--batch-size B] [--transform
-//   train|train-ra|eval|all]
-//                    [--shards] [--no-dct]
-//   focal-data-bench --data DIR --make-shards OUT [--shard-size N] [--prefix NAME]
+// the converter from an image folder to WebDataset tar shards (options: --help).
 #include "data/folder_dataset.h"
 #include "data/shard_writer.h"
+#include "eval/arg_parser.h"
 #include "eval/data_bench/data_bench.h"
 
 #include <cstdio>
-#include <cstdlib>
 #include <exception>
 #include <string>
 #include <vector>
 
-namespace {
-
-void usage() {
-  std::fprintf(stderr,
-               "usage: focal-data-bench --data DIR [--workers N] [--batches K] [--batch-size B]\n"
-               "                        [--transform train|train-ra|eval|all] [--shards] [--no-dct]\n"
-               "       focal-data-bench --data DIR --make-shards OUT [--shard-size N] [--prefix NAME]\n");
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   focal::data::DataConfig cfg;
   cfg.dataset = "folder";
-  cfg.num_workers = 2;
-  cfg.batch_size = 64;
   cfg.pin_memory = false;
-  std::string transform = "all", make_shards, prefix = "shard";
-  int64_t batches = 30, shard_size = 1000;
   try {
-    for (int i = 1; i < argc; ++i) {
-      const std::string a = argv[i];
-      auto value = [&]() -> std::string {
-        if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
-        return argv[++i];
-      };
-      if (a == "--data")
-        cfg.data_path = value();
-      else if (a == "--workers")
-        cfg.num_workers = std::stoll(value());
-      else if (a == "--batches")
-        batches = std::stoll(value());
-      else if (a == "--batch-size")
-        cfg.batch_size = std::stoll(value());
-      else if (a == "--transform")
-        transform = value();
-      else if (a == "--shards")
-        cfg.dataset = "shards";
-      else if (a == "--no-dct")
-        cfg.dct_scaling = false;
-      else if (a == "--make-shards")
-        make_shards = value();
-      else if (a == "--shard-size")
-        shard_size = std::stoll(value());
-      else if (a == "--prefix")
-        prefix = value();
-      else if (a == "--help" || a == "-h") {
-        usage();
-        return 0;
-      } else {
-        throw std::invalid_argument("unknown argument '" + a + "'");
-      }
-    }
-    if (cfg.data_path.empty()) throw std::invalid_argument("--data is required");
+    focal::eval::ArgParser args(
+        "focal-data-bench",
+        "Images/s of the data pipeline (decode + augment + batch), in total, per core "
+        "and per CPU-second;\nor, with --make-shards, converts an image folder to "
+        "WebDataset tar shards.");
+    args.option("data", "image folder (one subfolder per class), or a folder of .tar shards with --shards")
+        .option("workers", "loader worker threads", "2")
+        .option("batches", "batches to time per transform", "30")
+        .option("batch-size", "images per batch", "64")
+        .option("transform",
+                "train (random-resized crop, flip), train-ra (+ RandAugment m9, RandomErasing 0.25), eval "
+                "(resize, centre crop) or all",
+                "all")
+        .flag("shards", "read --data as WebDataset tar shards")
+        .flag("no-dct", "decode JPEGs at full size (no DCT scaling)")
+        .option("make-shards", "write --data as tar shards into this folder instead of benchmarking")
+        .option("shard-size", "samples per shard for --make-shards", "1000")
+        .option("prefix", "shard file name prefix for --make-shards", "shard");
+    if (!args.parse(argc, argv)) return 0;
+    cfg.data_path = args.get("data");
+    cfg.num_workers = args.get_int("workers");
+    cfg.batch_size = args.get_int("batch-size");
+    if (args.has("shards")) cfg.dataset = "shards";
+    if (args.has("no-dct")) cfg.dct_scaling = false;
+    const std::string transform = args.get("transform"), make_shards = args.get("make-shards"),
+                      prefix = args.get("prefix");
+    const int64_t batches = args.get_int("batches"), shard_size = args.get_int("shard-size");
+    if (cfg.data_path.empty()) throw std::invalid_argument("--data DIR is required (see --help)");
 
     if (!make_shards.empty()) {
       const focal::data::FolderDataset folder(cfg.data_path);
@@ -95,7 +69,6 @@ int main(int argc, char** argv) {
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "focal-data-bench: %s\n", e.what());
-    usage();
     return 1;
   }
 }

@@ -3,6 +3,8 @@
 // of a summed-logits loss (train mode), images per second over `iterations` timed steps after `warmup`.
 #include "focal/model/classifier.h"
 
+#include <c10/core/Device.h>
+
 #include <cstdint>
 
 namespace focal::halonet_compare {
@@ -13,6 +15,7 @@ struct BenchmarkSetup {
   int64_t warmup = 1;
   int64_t iterations = 3;
   bool backward = false;
+  c10::Device device = c10::kCPU;  // the model must already be there
 };
 
 double benchmark_images_per_second(focal::ClassifierImpl& model, const BenchmarkSetup& setup);
