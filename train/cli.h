@@ -1,7 +1,8 @@
 #pragma once
 // The command line of focal-train, compatible with the original main.py (--cfg, --opts, --batch-size,
 // --data-path, --output, --tag, --resume, --accumulation-steps, --use-checkpoint, --eval, --throughput,
-// --dataset, --local_rank) plus --pretrained, --amp, --device and --epochs.
+// --dataset, --local_rank) plus --pretrained, --amp, --device, --epochs, --no-resume-opt and the aliases a
+// PyTorch/timm user reaches for: --seed, --lr, --workers, --model, --num-classes.
 #include "focal/config/config.h"
 
 #include <optional>
@@ -26,7 +27,15 @@ struct CliArgs {
   std::optional<std::string> pretrained;
   std::optional<std::string> amp;
   std::optional<int64_t> epochs;
-  std::string device = "cpu";  // "cpu" | "cuda" | "cuda:N"
+  // Aliases of config keys: SEED, TRAIN.BASE_LR, DATA.NUM_WORKERS, MODEL.NAME, MODEL.NUM_CLASSES.
+  std::optional<int64_t> seed;
+  std::optional<double> lr;
+  std::optional<int64_t> workers;
+  std::optional<std::string> model;
+  std::optional<int64_t> num_classes;
+  bool no_resume_opt = false;         // resume --resume's weights and schedule with a fresh optimizer (timm)
+  std::string device = "cpu";         // "cpu" | "cuda" | "cuda:N"
+  std::optional<int64_t> local_rank;  // --local_rank / --local-rank=N of torch.distributed.launch
   bool help = false;
 };
 

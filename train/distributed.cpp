@@ -1,53 +1,64 @@
 #include "train/distributed.h"
 
-#include <cstdlib>
+#include "train/distributed/backends.h"
+#include "train/distributed/communicator.h"
+#include "train/distributed/launch_env.h"
+
+#include <torch/cuda.h>
+
+#include <c10/core/impl/DeviceGuardImplInterface.h>
+
 #include <stdexcept>
-#include <string>
 
 namespace focal::train {
 
-namespace {
+DistributedContext single_process() { return DistributedContext{}; }
 
-int64_t env_int(const char* name, int64_t fallback) {
-  const char* v = std::getenv(name);
-  if (v == nullptr || *v == '\0') return fallback;
-  try {
-    return std::stoll(v);
-  } catch (const std::exception&) {
-    throw std::invalid_argument(std::string("environment variable ") + name + "='" + v +
-                                "' is not an integer");
-  }
+std::string device_for_rank(const std::string& device, const DistributedContext& ctx) {
+  if (device == "cuda" && ctx.distributed()) return "cuda:" + std::to_string(ctx.local_rank);
+  return device;
 }
 
-}  // namespace
-
-DistributedContext distributed_from_environment() {
+DistributedContext init_distributed(const Config& config, const std::string& device,
+                                    std::optional<int64_t> local_rank_flag) {
+  const LaunchEnv env = launch_env_from_environment(local_rank_flag);
   DistributedContext ctx;
-  ctx.rank = env_int("RANK", 0);
-  ctx.world_size = env_int("WORLD_SIZE", 1);
-  if (ctx.world_size < 1 || ctx.rank < 0 || ctx.rank >= ctx.world_size) {
-    throw std::invalid_argument("RANK=" + std::to_string(ctx.rank) +
-                                " is not within WORLD_SIZE=" + std::to_string(ctx.world_size));
+  ctx.rank = env.rank;
+  ctx.world_size = env.world_size;
+  ctx.local_rank = env.local_rank;
+  if (!env.distributed()) return ctx;
+
+  const torch::Device dev(device_for_rank(device, ctx));
+  std::string backend = config.get<std::string>("DIST.BACKEND");
+  if (backend == "auto") backend = dev.is_cuda() ? "nccl" : "gloo";
+  if (backend == "nccl" && !dev.is_cuda()) {
+    throw std::invalid_argument("DIST.BACKEND nccl needs --device cuda (NCCL reduces GPU tensors only)");
   }
-  if (ctx.world_size > 1) {
-    throw std::runtime_error(
-        "WORLD_SIZE=" + std::to_string(ctx.world_size) +
-        ": this build has no inter-process communication backend; the all-reduce hooks are "
-        "focal::train::synchronize_gradients and reduce_mean (train/distributed.cpp)");
+  if (dev.is_cuda()) {
+    if (!torch::cuda::is_available() || dev.index() >= static_cast<int64_t>(torch::cuda::device_count())) {
+      throw std::runtime_error("rank " + std::to_string(env.rank) + ": --device " + dev.str() +
+                               ": LibTorch sees " + std::to_string(torch::cuda::device_count()) +
+                               " CUDA device(s)");
+    }
+    // NCCL binds each process to its GPU (through the device-generic guard: no CUDA headers needed here).
+    c10::impl::getDeviceGuardImpl(c10::DeviceType::CUDA)->setDevice(dev);
   }
+  const int64_t timeout_s = config.get<int64_t>("DIST.TIMEOUT");
+  if (timeout_s <= 0) throw std::invalid_argument("DIST.TIMEOUT must be a positive number of seconds");
+  ctx.comm = std::make_shared<Communicator>(
+      env, CommunicatorOptions().backend(backend).timeout(std::chrono::seconds(timeout_s)).device(dev));
   return ctx;
 }
 
-void synchronize_gradients(const std::vector<torch::Tensor>& params, const DistributedContext& ctx) {
-  if (ctx.world_size == 1) return;
-  // All-reduce of each p.grad() (sum, then divide by world_size) belongs here.
-  throw std::logic_error("synchronize_gradients: no backend for world size " +
-                         std::to_string(ctx.world_size));
+bool any_rank(bool flag, const DistributedContext& ctx, const std::string& what) {
+  if (!ctx.comm) return flag;
+  return ctx.comm->all_reduce(torch::tensor({flag ? 1.0 : 0.0}, torch::kDouble), what, /*max=*/true)
+             .item<double>() > 0;
 }
 
-torch::Tensor reduce_mean(const torch::Tensor& value, const DistributedContext& ctx) {
-  if (ctx.world_size == 1) return value;
-  throw std::logic_error("reduce_mean: no backend for world size " + std::to_string(ctx.world_size));
+torch::Tensor reduce_sum(const torch::Tensor& value, const DistributedContext& ctx, const std::string& what) {
+  if (!ctx.comm) return value;
+  return ctx.comm->all_reduce(value, what);
 }
 
 }  // namespace focal::train

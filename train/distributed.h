@@ -1,30 +1,50 @@
 #pragma once
-// The data-parallel seams of the training driver. A run has a rank and a world size; only rank 0 logs and
-// writes files, each rank reads its own shard of the data, and gradients and metrics are combined across
-// ranks at exactly two places: synchronize_gradients() before every optimizer step and reduce_mean() in
-// validation. With one process both are no-ops; a communication backend (NCCL/Gloo process group) hooks in
-// there and nowhere else.
+// The data-parallel context of a training run. A run has a rank and a world size (from torchrun's
+// variables, see distributed/launch_env.h); only rank 0 logs and writes files, each rank reads its own shard
+// of the data, gradients are averaged by a DDP-style bucketed reducer during backward
+// (distributed/gradient_reducer.h), and metrics are summed over ranks. With one process there is no
+// process group and every function here is a no-op.
+#include "focal/config/config.h"
+
 #include <torch/types.h>
 
 #include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace focal::train {
 
+class Communicator;
+
 struct DistributedContext {
   int64_t rank = 0;
   int64_t world_size = 1;
+  int64_t local_rank = 0;
+  std::shared_ptr<Communicator> comm;  // null for a single process
   bool is_main() const { return rank == 0; }
+  bool distributed() const { return world_size > 1; }
 };
 
-// RANK and WORLD_SIZE from the environment (as torchrun sets them); 0 and 1 when unset. A world size above 1
-// is refused until a backend is wired into the two functions below, so that no run silently trains ranks
-// independently.
-DistributedContext distributed_from_environment();
+// A single-process context (tests, tools).
+DistributedContext single_process();
 
-// Averages the gradients of `params` over all ranks (all-reduce, then divide by world size).
-void synchronize_gradients(const std::vector<torch::Tensor>& params, const DistributedContext& ctx);
-// Mean of a metric tensor over all ranks.
-torch::Tensor reduce_mean(const torch::Tensor& value, const DistributedContext& ctx);
+// Reads the launch variables and, with WORLD_SIZE > 1, joins the process group: DIST.BACKEND (auto: NCCL
+// for CUDA devices, Gloo otherwise), DIST.TIMEOUT. `device` is the requested device ("cuda" becomes this
+// process's GPU, cuda:LOCAL_RANK). Throws with the rank, the store address and the reason when joining
+// fails.
+DistributedContext init_distributed(const Config& config, const std::string& device,
+                                    std::optional<int64_t> local_rank_flag = std::nullopt);
+
+// The device this process trains on: "cuda" with several processes means cuda:LOCAL_RANK.
+std::string device_for_rank(const std::string& device, const DistributedContext& ctx);
+
+// True on every rank when `flag` is true on any rank (the flag itself for one process): one decision for
+// all, e.g. skipping an fp16 step whose gradients overflowed somewhere, or stopping after an epoch.
+bool any_rank(bool flag, const DistributedContext& ctx, const std::string& what);
+
+// Sum over ranks (the value itself for one process).
+torch::Tensor reduce_sum(const torch::Tensor& value, const DistributedContext& ctx, const std::string& what);
 
 }  // namespace focal::train

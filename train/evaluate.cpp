@@ -8,7 +8,9 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 
 namespace focal::train {
 
@@ -32,13 +34,10 @@ EvalResult evaluate(const ForwardFn& forward, data::Loader& loader, const torch:
     auto loss = torch::nn::functional::cross_entropy(logits, b.labels);  // ()
     auto acc = topk_accuracy(logits, b.labels, {1, 5});
     const double n = static_cast<double>(b.labels.size(0));
-    auto reduced = reduce_mean(
-        torch::stack({loss.detach().to(torch::kDouble).cpu(), torch::tensor(acc[0], torch::kDouble),
-                      torch::tensor(acc[1], torch::kDouble)}),
-        dist);  // (3,)
-    loss_m.update(reduced[0].item<double>(), n);
-    acc1_m.update(reduced[1].item<double>(), n);
-    acc5_m.update(reduced[2].item<double>(), n);
+    // Local running figures for the progress lines; the result below is summed over ranks.
+    loss_m.update(loss.item<double>(), n);
+    acc1_m.update(acc[0], n);
+    acc5_m.update(acc[1], n);
     auto now = std::chrono::steady_clock::now();
     time_m.update(std::chrono::duration<double>(now - last).count());
     last = now;
@@ -52,7 +51,15 @@ EvalResult evaluate(const ForwardFn& forward, data::Loader& loader, const torch:
     }
     ++idx;
   }
-  EvalResult r{loss_m.avg(), acc1_m.avg(), acc5_m.avg(), static_cast<int64_t>(loss_m.count)};
+  // Each image is on exactly one rank (the validation loader does not pad), so sums over ranks count every
+  // image once; ranks may hold different numbers of batches, hence one reduction at the end, not per batch.
+  auto sums =
+      reduce_sum(torch::tensor({loss_m.sum, acc1_m.sum, acc5_m.sum, loss_m.count}, torch::kDouble), dist,
+                 "all-reduce of the " + label + " validation metrics");  // (4,)
+  const double count = sums[3].item<double>();
+  const double denom = std::max(count, 1.0);
+  EvalResult r{sums[0].item<double>() / denom, sums[1].item<double>() / denom, sums[2].item<double>() / denom,
+               static_cast<int64_t>(std::llround(count))};
   if (logger != nullptr) {
     logger->info(strformat(" * %s: acc@1 %.3f  acc@5 %.3f  loss %.4f  (%lld images)", label.c_str(), r.acc1,
                            r.acc5, r.loss, static_cast<long long>(r.samples)));

@@ -39,6 +39,8 @@ class GradScaler {
   double current_scale() const { return enabled() ? scale_ : 1.0; }
   int64_t growth_tracker() const { return growth_tracker_; }
   bool found_inf() const { return found_inf_; }
+  // Data parallel: every rank steps or skips together, on the verdict of all (an overflow anywhere skips).
+  void set_found_inf(bool found) { found_inf_ = found; }
 
   // PyTorch's GradScaler.state_dict(): {"scale", "growth_factor", "backoff_factor", "growth_interval",
   // "_growth_tracker"}; empty when disabled.

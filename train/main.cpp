@@ -8,35 +8,45 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <exception>
+#include <memory>
 #include <thread>
 
 namespace {
 
 // Ctrl-C / SIGTERM ask the trainer to stop after the current step (it then saves last.pth). The signals are
-// blocked in every thread and received by one watcher thread, so no handler touches shared state.
+// blocked in every thread and received by one watcher thread, so no handler touches shared state. It is set
+// up before anything starts threads (loader workers, the communication backend), since threads inherit the
+// mask: a thread that did not block SIGTERM would let it kill the process without a checkpoint.
 class StopOnSignal {
  public:
-  explicit StopOnSignal(focal::train::Trainer& trainer) {
+  StopOnSignal() {
     sigemptyset(&set_);
     sigaddset(&set_, SIGINT);
     sigaddset(&set_, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set_, nullptr);
-    watcher_ = std::thread([this, &trainer] {
+    watcher_ = std::thread([this] {
       const timespec poll{0, 200 * 1000 * 1000};
       int received = 0;
       while (!done_.load()) {
-        if (sigtimedwait(&set_, nullptr, &poll) < 0) continue;
-        if (++received == 1) {
+        const int sig = sigtimedwait(&set_, nullptr, &poll);
+        if (sig < 0) continue;
+        focal::train::Trainer* trainer = trainer_.load();
+        if (++received == 1 && trainer != nullptr) {
+          first_signal_.store(sig);
           std::fprintf(stderr, "\nstopping after the current step (interrupt again to quit at once)\n");
-          trainer.request_stop();
+          trainer->request_stop();
         } else {
-          std::_Exit(130);
+          std::_Exit(128 + sig);  // a second signal, or one before training started: nothing to save
         }
       }
     });
   }
+  void attach(focal::train::Trainer* trainer) { trainer_.store(trainer); }
+  // The first signal received (0: none), for the exit status 128 + signal of a stopped run.
+  int first_signal() const { return first_signal_.load(); }
   ~StopOnSignal() {
     done_.store(true);
     watcher_.join();
@@ -45,6 +55,8 @@ class StopOnSignal {
  private:
   sigset_t set_;
   std::atomic<bool> done_{false};
+  std::atomic<int> first_signal_{0};
+  std::atomic<focal::train::Trainer*> trainer_{nullptr};
   std::thread watcher_;
 };
 
@@ -60,14 +72,25 @@ int main(int argc, char** argv) {
       return 0;
     }
     auto config = focal::train::resolve_config(cli);
-    focal::train::Trainer trainer(std::move(config), focal::train::TrainerOptions().device(cli.device));
-    focal::train::TrainResult result;
-    {
-      // Before the trainer starts its loader threads, so that they inherit the blocked signals.
-      StopOnSignal stop(trainer);
-      result = trainer.run();
-    }
-    return result.interrupted ? 130 : 0;
+    StopOnSignal stop;
+    // FOCAL_STOP_AFTER_STEPS=N stops as an interruption would after N optimizer steps (last.pth written, exit
+    // 130): for time-sliced schedulers and for the resume tests.
+    const char* stop_after = std::getenv("FOCAL_STOP_AFTER_STEPS");
+    focal::train::Trainer trainer(std::move(config),
+                                  focal::train::TrainerOptions()
+                                      .device(cli.device)
+                                      .local_rank(cli.local_rank)
+                                      .resume_optimizer(!cli.no_resume_opt)
+                                      .stop_after_steps(stop_after ? std::atoll(stop_after) : 0));
+    stop.attach(&trainer);
+    // Detaches before the trainer is destroyed, also when run() throws.
+    const std::unique_ptr<StopOnSignal, void (*)(StopOnSignal*)> detach(
+        &stop, [](StopOnSignal* p) { p->attach(nullptr); });
+    const focal::train::TrainResult result = trainer.run();
+    // A run stopped early (last.pth written) is not finished: 130 after Ctrl-C, 143 after SIGTERM (a
+    // preempted job), so that schedulers and torchrun do not take it for a completed one.
+    if (!result.interrupted) return 0;
+    return stop.first_signal() == SIGTERM ? 143 : 130;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "focal-train: error: %s\n", e.what());
     return 1;

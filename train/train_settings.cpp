@@ -98,6 +98,11 @@ TrainSettings settings_from_config(const Config& c, const DistributedContext& di
   s.seed = c.get<int64_t>("SEED");
   s.eval_mode = c.get<bool>("EVAL_MODE");
   s.throughput_mode = c.get<bool>("THROUGHPUT_MODE");
+  s.dist_bucket_cap_mb = c.get<int64_t>("DIST.BUCKET_CAP_MB");
+  require(s.dist_bucket_cap_mb > 0, "DIST.BUCKET_CAP_MB", "must be positive");
+  s.dist_bf16_compress = c.get<bool>("DIST.BF16_COMPRESS");
+  s.dist_find_unused_parameters = c.get<bool>("DIST.FIND_UNUSED_PARAMETERS");
+  s.dist_broadcast_buffers = c.get<bool>("DIST.BROADCAST_BUFFERS");
 
   const double mixup = c.get<double>("AUG.MIXUP");
   const double cutmix = c.get<double>("AUG.CUTMIX");

@@ -39,6 +39,11 @@ struct TrainSettings {
   int64_t seed = 0;
   bool eval_mode = false;
   bool throughput_mode = false;
+  // DIST.*: the gradient reducer of a data-parallel run.
+  int64_t dist_bucket_cap_mb = 25;
+  bool dist_bf16_compress = false;
+  bool dist_find_unused_parameters = false;
+  bool dist_broadcast_buffers = true;
   data::DataConfig train_data;
   data::DataConfig val_data;
   std::optional<data::MixupOptions> mixup;  // set when AUG.MIXUP > 0, AUG.CUTMIX > 0 or CUTMIX_MINMAX given

@@ -2,9 +2,15 @@
 
 #include "focal/io/state_dict.h"
 #include "focal/model/autocast_scope.h"
+#include "focal/model/device.h"
 #include "focal/zoo/model_zoo.h"
 #include "train/atomic_file.h"
+#include "train/crc32c.h"
 #include "train/criterion.h"
+#include "train/distributed/communicator.h"
+#include "train/distributed/gradient_reducer.h"
+#include "train/distributed/rank_rng.h"
+#include "train/distributed/run_consistency.h"
 #include "train/grad_norm.h"
 #include "train/grad_scaler.h"
 #include "train/metrics.h"
@@ -36,14 +42,6 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 long long ll(int64_t v) { return static_cast<long long>(v); }
-
-torch::Device parse_device(const std::string& name) {
-  torch::Device d(name);
-  if (d.is_cuda() && !torch::cuda::is_available()) {
-    throw std::runtime_error("--device " + name + ": LibTorch sees no CUDA device");
-  }
-  return d;
-}
 
 std::vector<torch::Tensor> trainable_parameters(torch::nn::Module& m) {
   std::vector<torch::Tensor> out;
@@ -84,22 +82,35 @@ struct Trainer::State {
   int64_t start_epoch = 0, first_batch = 0;
   EpochProgress progress;
   double last_grad_norm = 0;
+  std::unique_ptr<GradientReducer> reducer;   // data parallel only
+  std::vector<torch::Tensor> synced_buffers;  // floating-point buffers broadcast from rank 0 before forward
 };
 
 Trainer::Trainer(Config config, TrainerOptions options)
     : config_(std::move(config)),
       options_(std::move(options)),
-      dist_(distributed_from_environment()),
+      dist_(init_distributed(config_, options_.device(), options_.local_rank())),
       settings_(settings_from_config(config_, dist_)),
-      device_(parse_device(options_.device())) {
+      device_(parse_device(device_for_rank(options_.device(), dist_))) {
   run_dir_ = config_.get<std::string>("OUTPUT");
   if (run_dir_.empty()) {
     run_dir_ = run_directory("output", settings_.model_name, config_.get<std::string>("TAG"));
     config_.set("OUTPUT", "'" + run_dir_.string() + "'");
   }
-  if (dist_.is_main()) prepare_output_dir(run_dir_);
+  // float16 autocast is a GPU feature: on the CPU it runs several times slower than float32.
+  if (settings_.amp == AmpMode::kFp16 && !device_.is_cuda()) {
+    throw ConfigError(
+        "TRAIN.AMP fp16 (--amp fp16) needs a CUDA device: on the CPU float16 autocast runs several times "
+        "slower than float32; use --amp off there (or bf16, see the warning it gives)");
+  }
+  if (dist_.is_main()) created_dirs_ = prepare_output_dir(run_dir_);
   logger_ = std::make_unique<RunLog>(dist_.is_main() ? run_dir_ / "log.txt" : std::filesystem::path(),
                                      options_.console(), dist_.is_main());
+  if (settings_.amp == AmpMode::kBf16 && !device_.is_cuda()) {
+    logger_->warn(
+        "TRAIN.AMP bf16 on the CPU: bfloat16 autocast is usually slower than float32 on CPUs without "
+        "AVX512-BF16/AMX (about 4x on the project's 2-core x86-64 machine); --amp off is faster there");
+  }
   if (settings_.train_data.dataset == "synthetic") {
     settings_.train_data.synthetic_size = options_.synthetic_size();
     settings_.val_data.synthetic_size = options_.synthetic_size();
@@ -114,6 +125,8 @@ Trainer::Trainer(Config config, TrainerOptions options)
 Trainer::~Trainer() = default;
 
 std::optional<std::filesystem::path> Trainer::resume_file() const {
+  // --eval evaluates the file it names, even in a run folder that holds a last.pth.
+  if (settings_.eval_mode && !settings_.resume.empty()) return std::filesystem::path(settings_.resume);
   if (settings_.auto_resume && std::filesystem::exists(run_dir_ / "last.pth")) {
     if (!settings_.resume.empty()) {
       logger_->warn("auto-resume changes the resume file from " + settings_.resume + " to " +
@@ -139,11 +152,33 @@ void Trainer::build(State& s) {
                              " is larger than the training set of this process (" +
                              std::to_string(s.train_loader->num_samples()) + " images)");
   }
+  // Labels must fit the head: found here, not as a label error inside the first training step.
+  const int64_t data_classes = std::max(s.train_loader->num_classes(), s.val_loader->num_classes());
+  if (data_classes > st.train_data.num_classes) {
+    const std::string where = st.train_data.dataset == "synthetic" ? std::string("DATA.DATASET synthetic")
+                                                                   : "DATA.DATASET " + st.train_data.dataset +
+                                                                         " at " + st.train_data.data_path;
+    throw ConfigError(
+        strformat("MODEL.NUM_CLASSES is %lld, but the data set (%s) has %lld classes: its labels "
+                  "would fall outside the head's [0, %lld); set --num-classes %lld (or "
+                  "--opts MODEL.NUM_CLASSES %lld)",
+                  ll(st.train_data.num_classes), where.c_str(), ll(data_classes),
+                  ll(st.train_data.num_classes), ll(data_classes), ll(data_classes)));
+  }
+  if (st.train_data.dataset == "folder") {
+    logger_->warn(
+        "DATA.DATASET folder has no validation split: validation runs on the training images of " +
+        st.train_data.data_path +
+        " (top-1 is training accuracy; use DATA.DATASET imagenet with train/ and val/ folders for a "
+        "held-out set)");
+  }
   if (!st.train_data.train_augment) {
-    logger_->info(
-        strformat("DATA.IMG_SIZE %lld <= 32: training images are only resized (no random-resized "
-                  "crop, which the original does not apply to such small images either)",
-                  ll(st.train_data.img_size)));
+    logger_->info(strformat(
+        "DATA.IMG_SIZE %lld <= 32: training images get the evaluation transform only (resize, normalise): "
+        "no crop, flip, colour jitter, RandAugment or random erasing. The original replaces the "
+        "random-resized "
+        "crop by a random crop padded by 4 pixels and keeps the other augmentations",
+        ll(st.train_data.img_size)));
   }
 
   logger_->info("Creating model: " + config_.get<std::string>("MODEL.TYPE") + "/" + st.model_name);
@@ -189,6 +224,7 @@ void Trainer::build(State& s) {
 void Trainer::load_resume(State& s, const std::filesystem::path& path) {
   logger_->info("Resuming from " + path.string());
   auto ck = load_training_checkpoint(path);
+  logger_->info(path.string() + ": " + ck.layout);
   io::load_state_dict(*s.model, ck.model, /*strict=*/true, path.string());
   if (s.ema) {
     if (ck.model_ema) {
@@ -199,12 +235,14 @@ void Trainer::load_resume(State& s, const std::filesystem::path& path) {
     }
   }
   if (settings_.eval_mode) return;  // evaluation needs the weights only, as the original
-  load_optimizer_state_dict(*s.optimizer, settings_.optimizer, ck.optimizer);
-  s.scheduler->load_state_dict(ck.lr_scheduler);
-  s.scaler->load_state_dict(ck.scaler);
-  s.steps = ck.step;
-  s.max_accuracy = ck.max_accuracy;
-  s.max_accuracy_ema = ck.max_accuracy_ema;
+  if (ck.weights_only) {
+    // As the original main.py and timm: the weights, then training from epoch 0 with a fresh optimizer.
+    logger_->warn(
+        path.string() +
+        " holds weights only (no optimizer state, LR schedule and epoch): training starts at epoch 0 "
+        "from these weights with a fresh optimizer");
+    return;
+  }
   const int64_t n = s.train_loader->batches_per_epoch();
   if (ck.loader_next_batch > 0 && ck.loader_next_batch < n) {
     s.start_epoch = ck.loader_epoch;
@@ -214,10 +252,45 @@ void Trainer::load_resume(State& s, const std::filesystem::path& path) {
     s.start_epoch = ck.epoch + 1;
     s.first_batch = 0;
   }
-  // A scheduler state without its position (the original's timm state) resumes at the LR of the position.
-  if (s.scheduler->last_update() < 0 && (s.start_epoch > 0 || s.first_batch > 0)) {
-    s.scheduler->step_update(s.start_epoch * n + s.first_batch - 1);
+  const int64_t position = s.start_epoch * n + s.first_batch;  // LR schedule updates done so far
+  // --no-resume-opt is for a foreign checkpoint; this folder's last.pth always has this run's optimizer.
+  std::error_code ec;
+  const bool own_last = std::filesystem::equivalent(path, run_dir_ / "last.pth", ec);
+  if (!options_.resume_optimizer() && own_last) {
+    logger_->info("--no-resume-opt: not applied to " + path.string() + ", this run's own checkpoint");
   }
+  if (options_.resume_optimizer() || own_last) {
+    const std::string hint =
+        "; to resume its weights, epoch and LR position with a fresh optimizer, add --no-resume-opt";
+    if (auto mismatch = optimizer_state_mismatch(*s.optimizer, ck.optimizer)) {
+      throw std::runtime_error(path.string() + ": " + *mismatch + hint);
+    }
+    try {
+      load_optimizer_state_dict(*s.optimizer, settings_.optimizer, ck.optimizer);
+      s.scheduler->load_state_dict(ck.lr_scheduler);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(path.string() + ": " + e.what() + hint);
+    }
+    s.scaler->load_state_dict(ck.scaler);
+    if (s.scheduler->last_update() < 0) {
+      // timm's scheduler state has no position; main.py's next step uses the LR its optimizer state saved.
+      logger_->info(
+          strformat("%s: the LR schedule state records no position (timm's): the next step uses "
+                    "the LR saved with the optimizer (%.6g), then the schedule continues at update "
+                    "%lld of %lld",
+                    path.string().c_str(), s.optimizer->param_groups()[0].options().get_lr(), ll(position),
+                    ll(s.scheduler->options().t_initial())));
+    }
+  } else {
+    logger_->warn(
+        strformat("--no-resume-opt: %s gives the weights, the epoch and the LR position; the "
+                  "optimizer and the loss scale start afresh (LR schedule of this configuration)",
+                  path.string().c_str()));
+    if (position > 0) s.scheduler->step_update(position - 1);  // the LR an uninterrupted run would have
+  }
+  s.steps = ck.step;
+  s.max_accuracy = ck.max_accuracy;
+  s.max_accuracy_ema = ck.max_accuracy_ema;
   // Random state last: building the models above drew from the default generator.
   if (ck.rng_torch.defined()) {
     auto cpu = at::detail::getDefaultCPUGenerator();  // a handle sharing the global generator
@@ -228,14 +301,128 @@ void Trainer::load_resume(State& s, const std::filesystem::path& path) {
     cuda.set_state(ck.rng_cuda);
   }
   if (ck.rng_mixup.defined()) s.mixup_gen.set_state(ck.rng_mixup);
-  logger_->info(strformat("=> resumed at epoch %lld batch %lld (step %lld, best top-1 %.2f%%)",
-                          ll(s.start_epoch), ll(s.first_batch), ll(s.steps), s.max_accuracy));
+  adapt_resume_to_world_size(s, ck, path.string());
+  if (s.start_epoch >= settings_.epochs) {
+    logger_->info(
+        strformat("=> %s is the end of the run: all %lld epochs done (step %lld, best top-1 %.2f%%)",
+                  path.string().c_str(), ll(settings_.epochs), ll(s.steps), s.max_accuracy));
+  } else {
+    logger_->info(strformat("=> resumed at epoch %lld batch %lld (step %lld, best top-1 %.2f%%)",
+                            ll(s.start_epoch), ll(s.first_batch), ll(s.steps), s.max_accuracy));
+  }
+}
+
+void Trainer::setup_distributed(State& s) {
+  auto& comm = *dist_.comm;
+  check_same_run(comm, run_signature(config_.dump(), *s.model));
+  broadcast_module(comm, *s.model, "broadcast of rank 0's model");
+  if (s.ema) broadcast_module(comm, *s.ema_model, "broadcast of rank 0's EMA weights");
+  if (settings_.dist_broadcast_buffers) {
+    for (const auto& b : s.model->buffers()) {
+      if (b.is_floating_point()) s.synced_buffers.push_back(b);
+    }
+  }
+  std::vector<std::string> names;
+  for (const auto& p : s.model->named_parameters()) {
+    if (p.value().requires_grad()) names.push_back(p.key());
+  }
+  s.reducer =
+      std::make_unique<GradientReducer>(s.params, names, comm,
+                                        GradientReducerOptions()
+                                            .bucket_cap_mb(settings_.dist_bucket_cap_mb)
+                                            .bf16_compress(settings_.dist_bf16_compress)
+                                            .find_unused_parameters(settings_.dist_find_unused_parameters));
+  logger_->info(
+      strformat("data parallel: %lld processes (%s), global batch %lld; %.1f MiB of gradients all-reduced "
+                "per step%s in "
+                "buckets of %lld MiB overlapping backward; timeout %llds",
+                ll(dist_.world_size), comm.backend().c_str(),
+                ll(settings_.train_data.batch_size * dist_.world_size * settings_.accumulation_steps),
+                static_cast<double>(s.reducer->gradient_bytes()) / (1024.0 * 1024.0),
+                settings_.dist_bf16_compress ? " (sent as bfloat16)" : "", ll(settings_.dist_bucket_cap_mb),
+                ll(config_.get<int64_t>("DIST.TIMEOUT"))));
+}
+
+void Trainer::check_replicas(State& s) {
+  // A checksum of the bytes of every weight (and EMA weight): the replicas must agree bit for bit.
+  uint32_t crc = 0;
+  auto add = [&](torch::nn::Module& m) {
+    for (const auto& t : m.parameters()) {
+      auto c = t.detach().to(torch::kCPU).contiguous();
+      crc = crc32c(c.data_ptr(), c.nbytes()) ^ (crc * 31u);
+    }
+  };
+  add(*s.model);
+  if (s.ema) add(*s.ema_model);
+  const auto all = dist_.comm->gather_to_main("replica_checksum", std::to_string(crc));
+  std::string differing;
+  for (size_t r = 1; r < all.size(); ++r) {
+    if (all[r] != all[0]) differing += (differing.empty() ? "" : ", ") + std::to_string(r);
+  }
+  differing = dist_.comm->share_from_main("replica_verdict", differing);
+  if (!differing.empty()) {
+    throw std::runtime_error("the weights of rank " + differing +
+                             " differ from rank 0's after the epoch: the "
+                             "replicas diverged (a non-deterministic reduction or a rank-local change)");
+  }
+  logger_->info(strformat("weights%s bitwise identical on all %lld ranks (crc32c %08x)",
+                          s.ema ? " and EMA" : "", ll(dist_.world_size), crc));
+}
+
+void Trainer::adapt_resume_to_world_size(State& s, const TrainingCheckpoint& ck, const std::string& source) {
+  auto restore = [&](const RankRng& r) {
+    if (r.torch.defined()) {
+      auto cpu = at::detail::getDefaultCPUGenerator();  // a handle sharing the global generator
+      cpu.set_state(r.torch);
+    }
+    if (r.cuda.defined() && device_.is_cuda()) {
+      auto cuda = at::globalContext().defaultGenerator(device_);
+      cuda.set_state(r.cuda);
+    }
+    if (r.mixup.defined()) s.mixup_gen.set_state(r.mixup);
+  };
+  if (ck.world_size == dist_.world_size) {
+    const auto rank = static_cast<size_t>(dist_.rank);
+    if (rank < ck.rank_rng.size()) restore(ck.rank_rng[rank]);
+    return;
+  }
+  // Another world size: other shards and another global batch, so the data order of an interrupted epoch
+  // cannot be continued, and the per-iteration schedule has another number of iterations per epoch.
+  const int64_t n = s.train_loader->batches_per_epoch();
+  const int64_t resume_epoch = ck.epoch + 1;
+  logger_->warn(strformat(
+      "%s was written by %lld process(es), this run has %lld: training continues from the checkpoint's "
+      "epoch boundary (epoch %lld, batch 0%s) with its weights and optimizer moments; the global batch is "
+      "now %lld and the LR schedule is re-positioned for %lld iterations per epoch at the LR scaled for it",
+      source.c_str(), ll(ck.world_size), ll(dist_.world_size), ll(resume_epoch),
+      s.first_batch > 0 ? ", the partly trained epoch is restarted" : "",
+      ll(settings_.train_data.batch_size * dist_.world_size * settings_.accumulation_steps), ll(n)));
+  s.start_epoch = resume_epoch;
+  s.first_batch = 0;
+  s.progress = EpochProgress{};
+  for (auto& group : s.optimizer->param_groups()) group.options().set_lr(settings_.base_lr);
+  s.scheduler = std::make_unique<LrScheduler>(*s.optimizer, scheduler_options(settings_, n));
+  if (resume_epoch > 0) s.scheduler->step_update(resume_epoch * n - 1);
+  if (static_cast<size_t>(dist_.rank) < ck.rank_rng.size()) {
+    restore(ck.rank_rng[static_cast<size_t>(dist_.rank)]);
+  } else if (dist_.rank > 0) {  // a rank the checkpoint did not have: its own seed, not rank 0's state
+    torch::manual_seed(static_cast<uint64_t>(settings_.seed + dist_.rank));
+    s.mixup_gen.set_current_seed(static_cast<uint64_t>(settings_.seed + dist_.rank));
+  }
 }
 
 void Trainer::save_checkpoint(State& s, const std::filesystem::path& path, int64_t completed_epoch,
                               int64_t loader_epoch, int64_t loader_next_batch) {
+  RankRng mine;
+  mine.torch = at::detail::getDefaultCPUGenerator().get_state();
+  if (device_.is_cuda()) mine.cuda = at::globalContext().defaultGenerator(device_).get_state();
+  if (s.mixup) mine.mixup = s.mixup_gen.get_state();
+  std::vector<RankRng> ranks;
+  if (dist_.comm) ranks = gather_rank_rng(*dist_.comm, mine);  // every rank takes part
   if (!dist_.is_main()) return;
   TrainingCheckpoint ck;
+  ck.world_size = dist_.world_size;
+  ck.rank_rng = std::move(ranks);
   ck.model = io::module_state_dict(*s.model);
   if (s.ema) ck.model_ema = io::module_state_dict(*s.ema_model);
   ck.optimizer = optimizer_state_dict(*s.optimizer, settings_.optimizer);
@@ -245,9 +432,9 @@ void Trainer::save_checkpoint(State& s, const std::filesystem::path& path, int64
   ck.step = s.steps;
   ck.max_accuracy = s.max_accuracy;
   ck.max_accuracy_ema = s.max_accuracy_ema;
-  ck.rng_torch = at::detail::getDefaultCPUGenerator().get_state();
-  if (device_.is_cuda()) ck.rng_cuda = at::globalContext().defaultGenerator(device_).get_state();
-  if (s.mixup) ck.rng_mixup = s.mixup_gen.get_state();
+  ck.rng_torch = mine.torch;
+  ck.rng_cuda = mine.cuda;
+  ck.rng_mixup = mine.mixup;
   ck.loader_epoch = loader_epoch;
   ck.loader_next_batch = loader_next_batch;
   ck.progress = s.progress;
@@ -283,24 +470,63 @@ void Trainer::train_epoch(State& s, int64_t epoch, int64_t first_batch, TrainRes
     torch::Tensor targets = b.labels;
     if (s.mixup) std::tie(b.images, targets) = (*s.mixup)(b.images, b.labels, s.mixup_gen);
 
-    torch::Tensor loss;
+    // Gradients are communicated only on the batch that ends an accumulation (the optimizer step).
+    const bool boundary = (idx + 1) % acc == 0;
+    if (dist_.comm)
+      dist_.comm->set_phase(strformat("epoch %lld batch %lld (step %lld)", ll(epoch), ll(idx), ll(s.steps)));
+    if (s.reducer) s.reducer->before_forward(boundary);
+    if (!s.synced_buffers.empty())
+      dist_.comm->broadcast_from_main(s.synced_buffers, "broadcast of rank 0's buffers");
+    torch::Tensor loss, logits;
     {
       AutocastScope autocast(device_.type(), amp_dtype(st.amp));
-      auto logits = s.model->forward(b.images);  // (B, K)
-      loss = s.criterion(logits, targets);       // ()
+      logits = s.model->forward(b.images);  // (B, K)
+      loss = s.criterion(logits, targets);  // ()
     }
-    const double loss_value = loss.item<double>();
-    if (!std::isfinite(loss_value) && !s.scaler->enabled()) {
-      throw std::runtime_error("loss is " + std::to_string(loss_value) + " at epoch " +
-                               std::to_string(epoch) + " batch " + std::to_string(idx) +
+    const double bsz = static_cast<double>(b.labels.size(0));
+    double loss_value = loss.item<double>();
+    // One small all-reduce per batch makes every decision the same on every rank: the logged loss is the
+    // mean over all ranks' images, a non-finite loss anywhere stops all, and a stop request (Ctrl-C, SIGTERM,
+    // stop_after_steps) on any rank stops all at the same step.
+    const bool stop_here =
+        stop_requested_.load() || (options_.stop_after_steps() > 0 &&
+                                   s.steps_this_process + (boundary ? 1 : 0) >= options_.stop_after_steps());
+    double global_loss_sum = loss_value * bsz, global_count = bsz;
+    bool non_finite = !std::isfinite(loss_value), stop = stop_here;
+    if (dist_.comm) {
+      auto flags = dist_.comm->all_reduce(
+          torch::tensor({non_finite ? 0.0 : loss_value * bsz, bsz, non_finite ? 1.0 : 0.0, stop ? 1.0 : 0.0},
+                        torch::kDouble),
+          "all-reduce of the batch's loss and stop flags");  // (4,)
+      auto f = flags.accessor<double, 1>();
+      global_loss_sum = f[0];
+      global_count = f[1];
+      non_finite = f[2] > 0;
+      stop = f[3] > 0;
+      if (!non_finite) loss_value = global_loss_sum / global_count;
+    }
+    if (non_finite && !s.scaler->enabled()) {
+      throw std::runtime_error("loss is not finite (" + std::to_string(loss.item<double>()) + " on rank " +
+                               std::to_string(dist_.rank) + ") at epoch " + std::to_string(epoch) +
+                               " batch " + std::to_string(idx) +
                                "; stopping (lower TRAIN.BASE_LR or use fp32)");
     }
-    s.scaler->scale(acc > 1 ? loss / static_cast<double>(acc) : loss).backward();
+    if (s.reducer) s.reducer->before_backward(boundary, {logits});
+    auto backward = [&] { s.scaler->scale(acc > 1 ? loss / static_cast<double>(acc) : loss).backward(); };
+    if (s.reducer && boundary) {
+      dist_.comm->guard("backward with the gradient all-reduce (epoch " + std::to_string(epoch) + " batch " +
+                            std::to_string(idx) + ")",
+                        backward);
+    } else {
+      backward();
+    }
 
-    const bool boundary = (idx + 1) % acc == 0;
     if (boundary) {
-      synchronize_gradients(s.params, dist_);
-      if (s.scaler->enabled()) s.scaler->unscale(s.params);
+      if (s.scaler->enabled()) {
+        // An overflow on any rank skips the step on all.
+        s.scaler->set_found_inf(
+            any_rank(s.scaler->unscale(s.params), dist_, "all-reduce of the fp16 overflow flag"));
+      }
       s.last_grad_norm = clip_grad_norm(s.params, st.clip_grad);
       bool stepped = s.scaler->step(*s.optimizer);
       if (options_.step_observer()) options_.step_observer()(s.steps, *s.model, *s.optimizer);
@@ -318,23 +544,22 @@ void Trainer::train_epoch(State& s, int64_t epoch, int64_t first_batch, TrainRes
       s.progress.norm_sum += s.last_grad_norm;
       s.progress.norm_count += 1;
     }
-    const double bsz = static_cast<double>(b.labels.size(0));
-    loss_m.update(loss_value, bsz);
-    s.progress.loss_sum += loss_value * bsz;
-    s.progress.loss_count += bsz;
-    s.progress.images += bsz * static_cast<double>(dist_.world_size);
+    loss_m.update(loss_value, global_count);
+    s.progress.loss_sum += loss_value * global_count;
+    s.progress.loss_count += global_count;
+    s.progress.images += global_count;
     batch_time.update(seconds_since(last));
     last = Clock::now();
 
     if (idx % st.print_freq == 0 || idx == n - 1) {
       const double lr = s.optimizer->param_groups()[0].options().get_lr();
-      logger_->info(strformat(
-          "Train: [%lld/%lld][%lld/%lld]  eta %s  lr %.6f  time %.4f (%.4f)  %.1f img/s  "
-          "loss %.4f (%.4f)  grad_norm %.4f (%.4f)  mem %.0fMB",
-          ll(epoch), ll(st.epochs), ll(idx), ll(n),
-          hms(batch_time.avg() * static_cast<double>(n - idx)).c_str(), lr, batch_time.val, batch_time.avg(),
-          bsz * static_cast<double>(dist_.world_size) / std::max(batch_time.avg(), 1e-9), loss_m.val,
-          loss_m.avg(), norm_m.val, norm_m.avg(), memory_mib(device_)));
+      logger_->info(
+          strformat("Train: [%lld/%lld][%lld/%lld]  eta %s  lr %.6f  time %.4f (%.4f)  %.1f img/s  "
+                    "loss %.4f (%.4f)  grad_norm %.4f (%.4f)  mem %.0fMB",
+                    ll(epoch), ll(st.epochs), ll(idx), ll(n),
+                    hms(batch_time.avg() * static_cast<double>(n - idx)).c_str(), lr, batch_time.val,
+                    batch_time.avg(), global_count / std::max(batch_time.avg(), 1e-9), loss_m.val,
+                    loss_m.avg(), norm_m.val, norm_m.avg(), memory_mib(device_)));
       if (s.tb) {
         s.tb->add_scalar("train/loss", loss_value, s.steps);
         s.tb->add_scalar("train/lr", lr, s.steps);
@@ -343,8 +568,6 @@ void Trainer::train_epoch(State& s, int64_t epoch, int64_t first_batch, TrainRes
       }
     }
 
-    const bool stop = stop_requested_.load() || (options_.stop_after_steps() > 0 &&
-                                                 s.steps_this_process >= options_.stop_after_steps());
     // Stops happen between optimizer steps (never inside an accumulation) and, at the last batch, after the
     // epoch's validation and checkpoints instead.
     if (boundary && stop && idx + 1 < n) {
@@ -419,9 +642,12 @@ void Trainer::end_epoch(State& s, int64_t epoch, TrainResult& result) {
       s.tb->flush();
     }
     plot_training_curves(s.history, run_dir_ / "curves.png");
-    s.progress = EpochProgress{};
-    const auto last = run_dir_ / "last.pth";
-    save_checkpoint(s, last, epoch, epoch + 1, 0);
+  }
+  s.progress = EpochProgress{};
+  if (dist_.comm) check_replicas(s);
+  const auto last = run_dir_ / "last.pth";
+  save_checkpoint(s, last, epoch, epoch + 1, 0);  // every rank: it gathers their generator states
+  if (dist_.is_main()) {
     if (improved) copy_checkpoint(last, run_dir_ / "best.pth");
     if (epoch % st.save_freq == 0 || epoch == st.epochs - 1) {
       copy_checkpoint(last, run_dir_ / ("ckpt_epoch_" + std::to_string(epoch) + ".pth"));
@@ -432,39 +658,83 @@ void Trainer::end_epoch(State& s, int64_t epoch, TrainResult& result) {
 
 double Trainer::measure_throughput(State& s) {
   // As the original: one validation batch, 50 warm-up passes, then 30 timed ones.
+  constexpr int kWarmup = 50, kTimed = 30, kReportEvery = 10;
   torch::NoGradGuard no_grad;
   s.model->eval();
   s.val_loader->set_epoch(0);
   auto batch = s.val_loader->next();
   if (!batch) throw std::runtime_error("throughput: the validation loader is empty");
   auto images = data::to_device(*batch, device_).images;
+  const std::string protocol = strformat(
+      "forward passes in eval mode of one validation batch of %lld (%lldx%lld), %d warm-up + %d "
+      "timed, as the original main.py; %s, %s, %d CPU threads",
+      ll(images.size(0)), ll(images.size(2)), ll(images.size(3)), kWarmup, kTimed, device_.str().c_str(),
+      amp_mode_name(settings_.amp).c_str(), torch::get_num_threads());
+  logger_->info("throughput: " + protocol);
   AutocastScope autocast(device_.type(), amp_dtype(settings_.amp));
-  for (int i = 0; i < 50; ++i) s.model->forward(images);
+  auto t_warm = Clock::now();
+  for (int i = 1; i <= kWarmup; ++i) {
+    s.model->forward(images);
+    if (i % kReportEvery == 0) {
+      logger_->info(strformat("throughput: warm-up %d/%d (%.1f s)", i, kWarmup, seconds_since(t_warm)));
+    }
+  }
   if (device_.is_cuda()) torch::cuda::synchronize();
   auto t0 = Clock::now();
-  for (int i = 0; i < 30; ++i) s.model->forward(images);
+  for (int i = 1; i <= kTimed; ++i) {
+    s.model->forward(images);
+    if (i % kReportEvery == 0 && i < kTimed) logger_->info(strformat("throughput: timed %d/%d", i, kTimed));
+  }
   if (device_.is_cuda()) torch::cuda::synchronize();
-  double ips = 30.0 * static_cast<double>(images.size(0)) / seconds_since(t0);
-  logger_->info(strformat("batch_size %lld throughput %.1f images/s", ll(images.size(0)), ips));
+  double ips = kTimed * static_cast<double>(images.size(0)) / seconds_since(t0);
+  logger_->info(
+      strformat("batch_size %lld throughput %.1f images/s (%d warm-up + %d timed forward passes of "
+                "one batch; the same protocol in focal-bench: --cfg CFG --batch-size %lld --mode "
+                "forward --warmup %d --iters %d)",
+                ll(images.size(0)), ips, kWarmup, kTimed, ll(images.size(0)), kWarmup, kTimed));
   return ips;
 }
 
 TrainResult Trainer::run() {
   State s;
   TrainResult result;
+  // A run that fails before it evaluates or trains (a missing data path, a bad checkpoint) removes the run
+  // folder its constructor created, with the config.yaml and log.txt that are all it holds.
+  CreatedDirsGuard failed_start(created_dirs_, {"config.yaml", "log.txt"});
   build(s);
   auto resume = resume_file();
+  if (dist_.comm) {
+    // Rank 0's choice for all, so that no rank resumes from another file than the others.
+    const std::string chosen = dist_.comm->share_from_main("resume_file", resume ? resume->string() : "");
+    resume = chosen.empty() ? std::nullopt : std::optional<std::filesystem::path>(chosen);
+    if (resume && !std::filesystem::exists(*resume)) {
+      throw std::runtime_error("rank " + std::to_string(dist_.rank) + " cannot read " + resume->string() +
+                               ", which rank 0 resumes from: the run folder must be on a file system that "
+                               "every machine of the run shares");
+    }
+  }
   if (resume) {
     load_resume(s, *resume);
   } else {
     logger_->info("no checkpoint found in " + run_dir_.string() + ", training from the start");
   }
+  if (dist_.comm) setup_distributed(s);
+  failed_start.keep();
   if (settings_.eval_mode) {
-    if (!resume) logger_->warn("--eval without --resume or last.pth evaluates untrained weights");
+    if (resume) {
+      logger_->info("--eval: evaluating the weights of " + resume->string());
+    } else if (!settings_.pretrained.empty()) {
+      logger_->info("--eval: evaluating the --pretrained weights of " + settings_.pretrained +
+                    " (tensors listed above as re-initialised are evaluated untrained)");
+    } else {
+      logger_->warn("--eval without --resume, --pretrained or last.pth evaluates untrained weights");
+    }
     s.model->eval();
     auto fwd = [&](const torch::Tensor& x) { return s.model->forward(x); };
     result.last_eval = evaluate(fwd, *s.val_loader, device_, settings_.amp, dist_, logger_.get(),
                                 settings_.print_freq, "model");
+    logger_->info(strformat("Accuracy of the network on the %lld test images: %.1f%%",
+                            ll(result.last_eval->samples), result.last_eval->acc1));
     if (s.ema) {
       s.ema_model->eval();
       auto efwd = [&](const torch::Tensor& x) { return s.ema_model->forward(x); };
@@ -475,6 +745,20 @@ TrainResult Trainer::run() {
   }
   if (settings_.throughput_mode) {
     result.throughput = measure_throughput(s);
+    return result;
+  }
+  if (s.start_epoch >= settings_.epochs) {
+    // A finished run started again: nothing to train, say so instead of an empty "training" of 0 s.
+    logger_->info(
+        strformat("This run is already complete: all %lld epochs (TRAIN.EPOCHS) are done, best top-1 "
+                  "%.2f%%. Nothing to train; raise --epochs to train on, or give another --tag for "
+                  "a new run. Results are in %s",
+                  ll(settings_.epochs), s.max_accuracy, run_dir_.string().c_str()));
+    result.completed = true;
+    result.next_epoch = s.start_epoch;
+    result.steps = s.steps;
+    result.max_accuracy = s.max_accuracy;
+    result.max_accuracy_ema = s.max_accuracy_ema;
     return result;
   }
 
@@ -494,8 +778,9 @@ TrainResult Trainer::run() {
     if (result.interrupted) break;
     end_epoch(s, epoch, result);
     result.next_epoch = epoch + 1;
-    const bool stop = stop_requested_.load() || (options_.stop_after_steps() > 0 &&
-                                                 s.steps_this_process >= options_.stop_after_steps());
+    bool stop = stop_requested_.load() ||
+                (options_.stop_after_steps() > 0 && s.steps_this_process >= options_.stop_after_steps());
+    stop = any_rank(stop, dist_, "all-reduce of the stop flag after the epoch");
     if (stop && epoch + 1 < settings_.epochs) {
       logger_->warn(strformat("stopped after epoch %lld; run again to resume from last.pth", ll(epoch)));
       result.interrupted = true;

@@ -22,8 +22,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace focal::train {
+
+struct TrainingCheckpoint;
 
 struct TrainerOptions {
   // "cpu", "cuda" or "cuda:N".
@@ -35,9 +38,15 @@ struct TrainerOptions {
   TORCH_ARG(int64_t, synthetic_size) = 1024;
   // Log to the console as well as to log.txt.
   TORCH_ARG(bool, console) = true;
+  // The original's --local_rank, for launchers that pass it instead of setting LOCAL_RANK.
+  TORCH_ARG(std::optional<int64_t>, local_rank) = std::nullopt;
+  // false (--no-resume-opt): a run resumed from MODEL.RESUME takes the checkpoint's weights, epoch and LR
+  // position but starts a fresh optimizer and loss scaler, as timm's --no-resume-opt. It does not apply to
+  // the run folder's own last.pth (auto-resume), whose optimizer is this run's.
+  TORCH_ARG(bool, resume_optimizer) = true;
   // Called right after every optimizer step, before the LR and EMA updates, with the step index (counted over
-  // all runs of the folder, from 0) and the model and optimizer just stepped: tests read the LR that step used
-  // and the weights it produced.
+  // all runs of the folder, from 0) and the model and optimizer just stepped: tests read the LR that step
+  // used and the weights it produced.
   using StepObserver =
       std::function<void(int64_t step, torch::nn::Module& model, torch::optim::Optimizer& optimizer)>;
   TORCH_ARG(StepObserver, step_observer);
@@ -73,6 +82,12 @@ class Trainer {
  private:
   struct State;
   void build(State& s);
+  // Several processes: the same run on every rank, rank 0's weights, and the gradient reducer.
+  void setup_distributed(State& s);
+  // Several processes: every rank's weights and EMA must be bitwise equal (checked after every epoch).
+  void check_replicas(State& s);
+  // Resuming a checkpoint of another world size: from its epoch boundary, LR schedule re-positioned.
+  void adapt_resume_to_world_size(State& s, const TrainingCheckpoint& ck, const std::string& source);
   void load_resume(State& s, const std::filesystem::path& path);
   void train_epoch(State& s, int64_t epoch, int64_t first_batch, TrainResult& result);
   void end_epoch(State& s, int64_t epoch, TrainResult& result);
@@ -86,6 +101,7 @@ class Trainer {
   DistributedContext dist_;
   TrainSettings settings_;
   std::filesystem::path run_dir_;
+  std::vector<std::filesystem::path> created_dirs_;  // by this run's constructor; removed if it fails early
   torch::Device device_;
   std::unique_ptr<RunLog> logger_;
   std::atomic<bool> stop_requested_{false};

@@ -4,7 +4,12 @@
 #include "focal/io/checkpoint_writer.h"
 #include "train/ivalue_dict.h"
 
+#include <torch/optim/adamw.h>
+#include <torch/optim/sgd.h>
+
+#include <algorithm>
 #include <stdexcept>
+#include <vector>
 
 namespace focal::train {
 
@@ -28,6 +33,40 @@ io::StateDict state_dict_of(const c10::IValue& value, const std::string& where) 
   return out;
 }
 
+// The optimizer steps behind a PyTorch optimizer state: the largest per-parameter 'step' (AdamW), 0 without.
+int64_t optimizer_steps(const c10::IValue& optimizer, const std::string& where) {
+  if (!optimizer.isGenericDict()) return 0;
+  auto d = optimizer.toGenericDict();
+  if (!dict_has(d, "state") || !d.at("state").isGenericDict()) return 0;
+  int64_t steps = 0;
+  for (const auto& entry : d.at("state").toGenericDict()) {
+    if (!entry.value().isGenericDict()) continue;
+    auto s = entry.value().toGenericDict();
+    if (dict_has(s, "step")) steps = std::max(steps, dict_int(s, "step", where + " 'optimizer' state"));
+  }
+  return steps;
+}
+
+std::string tensors(size_t n) { return std::to_string(n) + (n == 1 ? " tensor" : " tensors"); }
+
+std::string groups_word(size_t n) {
+  return std::to_string(n) + (n == 1 ? " parameter group" : " parameter groups");
+}
+
+// The weight decay of an optimizer group, as text ("" when the optimizer has none).
+std::string weight_decay_of(const torch::optim::OptimizerOptions& options) {
+  double wd = -1;
+  if (auto* a = dynamic_cast<const torch::optim::AdamWOptions*>(&options)) wd = a->weight_decay();
+  if (auto* g = dynamic_cast<const torch::optim::SGDOptions*>(&options)) wd = g->weight_decay();
+  if (wd < 0) return "";
+  return c10::str(" with weight decay ", wd);
+}
+
+bool has_string_key(const c10::IValue& value, const char* key) {
+  return value.isGenericDict() && value.toGenericDict().keyType()->kind() == c10::TypeKind::StringType &&
+         dict_has(value.toGenericDict(), key);
+}
+
 }  // namespace
 
 c10::IValue checkpoint_to_ivalue(const TrainingCheckpoint& c) {
@@ -49,7 +88,19 @@ c10::IValue checkpoint_to_ivalue(const TrainingCheckpoint& c) {
   loader.insert("epoch", c.loader_epoch);
   loader.insert("next_batch", c.loader_next_batch);
   rng.insert("loader", loader);
+  if (!c.rank_rng.empty()) {
+    c10::impl::GenericList ranks(c10::AnyType::get());
+    for (const auto& r : c.rank_rng) {
+      auto one = make_dict();
+      if (r.torch.defined()) one.insert("torch", r.torch);
+      if (r.cuda.defined()) one.insert("cuda", r.cuda);
+      if (r.mixup.defined()) one.insert("mixup", r.mixup);
+      ranks.push_back(one);
+    }
+    rng.insert("ranks", ranks);
+  }
   d.insert("rng", rng);
+  d.insert("world_size", c.world_size);
   auto p = make_dict();
   p.insert("loss_sum", c.progress.loss_sum);
   p.insert("loss_count", c.progress.loss_count);
@@ -71,7 +122,7 @@ TrainingCheckpoint checkpoint_from_ivalue(const c10::IValue& value, const std::s
   c.lr_scheduler = dict_get(d, "lr_scheduler", source);
   c.scaler = dict_has(d, "scaler") ? d.at("scaler") : c10::IValue(make_dict());
   c.epoch = dict_int(d, "epoch", source);
-  c.step = dict_has(d, "step") ? dict_int(d, "step", source) : 0;
+  c.step = dict_has(d, "step") ? dict_int(d, "step", source) : optimizer_steps(c.optimizer, source);
   c.max_accuracy = dict_has(d, "max_accuracy") ? dict_double(d, "max_accuracy", source) : 0.0;
   c.max_accuracy_ema = dict_has(d, "max_accuracy_ema") ? dict_double(d, "max_accuracy_ema", source) : 0.0;
   c.loader_epoch = c.epoch + 1;
@@ -87,7 +138,20 @@ TrainingCheckpoint checkpoint_from_ivalue(const c10::IValue& value, const std::s
       c.loader_epoch = dict_int(loader, "epoch", where + " 'loader'");
       c.loader_next_batch = dict_int(loader, "next_batch", where + " 'loader'");
     }
+    if (dict_has(rng, "ranks")) {
+      const auto ranks = rng.at("ranks");
+      if (!ranks.isList()) throw std::runtime_error(where + " 'ranks' must be a list");
+      for (const auto& item : ranks.toListRef()) {
+        auto one = as_dict(item, where + " 'ranks'");
+        RankRng r;
+        if (dict_has(one, "torch")) r.torch = dict_tensor(one, "torch", where + " 'ranks'");
+        if (dict_has(one, "cuda")) r.cuda = dict_tensor(one, "cuda", where + " 'ranks'");
+        if (dict_has(one, "mixup")) r.mixup = dict_tensor(one, "mixup", where + " 'ranks'");
+        c.rank_rng.push_back(r);
+      }
+    }
   }
+  c.world_size = dict_has(d, "world_size") ? dict_int(d, "world_size", source) : 1;
   if (dict_has(d, "epoch_progress")) {
     const std::string where = source + " 'epoch_progress'";
     auto p = as_dict(d.at("epoch_progress"), where);
@@ -99,6 +163,77 @@ TrainingCheckpoint checkpoint_from_ivalue(const c10::IValue& value, const std::s
     c.progress.seconds = dict_double(p, "seconds", where);
   }
   if (dict_has(d, "config") && d.at("config").isString()) c.config_yaml = d.at("config").toStringRef();
+  c.layout = "training checkpoint";
+  return c;
+}
+
+std::optional<std::string> optimizer_state_mismatch(const torch::optim::Optimizer& optimizer,
+                                                    const c10::IValue& state) {
+  std::vector<std::string> theirs;
+  std::vector<size_t> their_sizes;
+  if (state.isGenericDict() && dict_has(state.toGenericDict(), "param_groups") &&
+      state.toGenericDict().at("param_groups").isList()) {
+    for (const auto& g : state.toGenericDict().at("param_groups").toListRef()) {
+      size_t n = 0;
+      std::string wd;
+      if (g.isGenericDict()) {
+        auto gd = g.toGenericDict();
+        if (dict_has(gd, "params") && gd.at("params").isList()) n = gd.at("params").toListRef().size();
+        if (dict_has(gd, "weight_decay") &&
+            (gd.at("weight_decay").isDouble() || gd.at("weight_decay").isInt())) {
+          wd = c10::str(" with weight decay ", gd.at("weight_decay").toScalar().toDouble());
+        }
+      }
+      their_sizes.push_back(n);
+      theirs.push_back(tensors(n) + wd);
+    }
+  } else {
+    return std::string("the checkpoint's optimizer state has no 'param_groups' list");
+  }
+  const auto& mine = optimizer.param_groups();
+  bool same = mine.size() == their_sizes.size();
+  for (size_t i = 0; same && i < mine.size(); ++i) same = mine[i].params().size() == their_sizes[i];
+  if (same) return std::nullopt;
+  auto join = [](const std::vector<std::string>& parts) {
+    std::string out;
+    for (const auto& p : parts) out += (out.empty() ? "" : ", ") + p;
+    return out;
+  };
+  std::vector<std::string> ours;
+  for (const auto& g : mine) ours.push_back(tensors(g.params().size()) + weight_decay_of(g.options()));
+  return "the checkpoint's optimizer has " + groups_word(theirs.size()) + " (" + join(theirs) +
+         "), this run's has " + groups_word(ours.size()) + " (" + join(ours) + ")";
+}
+
+TrainingCheckpoint resume_checkpoint_from_ivalue(const c10::IValue& value, const std::string& source) {
+  // The condition of the original main.py's load_checkpoint for resuming more than the weights.
+  std::vector<std::string> lacking;
+  for (const char* key : {"model", "optimizer", "lr_scheduler", "epoch"}) {
+    if (!has_string_key(value, key)) lacking.push_back(key);
+  }
+  if (lacking.empty()) return checkpoint_from_ivalue(value, source);
+  TrainingCheckpoint c;
+  c.weights_only = true;
+  c.model = io::extract_state_dict(value, source);
+  std::string under = "a bare state dict";
+  for (const char* key : {"model", "state_dict", "model_ema", "state_dict_ema"}) {
+    if (has_string_key(value, key) && value.toGenericDict().at(key).isGenericDict()) {
+      under = std::string("under '") + key + "'";
+      break;
+    }
+  }
+  for (const char* key : {"model_ema", "state_dict_ema"}) {
+    if (has_string_key(value, key) && under != std::string("under '") + key + "'") {
+      c.model_ema = io::extract_state_dict(value, source, key);
+      break;
+    }
+  }
+  c.layout = "weights only (" + under + (c.model_ema ? ", with EMA weights" : "") + ")";
+  if (lacking.size() < 4 && has_string_key(value, "optimizer")) {
+    std::string missing;
+    for (const auto& k : lacking) missing += (missing.empty() ? "'" : ", '") + k + "'";
+    c.layout += "; it has an optimizer state but no " + missing + ", so only its weights are used";
+  }
   return c;
 }
 
@@ -109,7 +244,7 @@ void save_training_checkpoint(const std::filesystem::path& path, const TrainingC
 TrainingCheckpoint load_training_checkpoint(const std::filesystem::path& path) {
   if (!std::filesystem::exists(path))
     throw std::runtime_error("checkpoint " + path.string() + " does not exist");
-  return checkpoint_from_ivalue(io::read_pickle_file(path.string()), path.string());
+  return resume_checkpoint_from_ivalue(io::read_pickle_file(path.string()), path.string());
 }
 
 }  // namespace focal::train

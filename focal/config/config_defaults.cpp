@@ -133,6 +133,15 @@ Config Config::defaults() {
   c.add_section("TEST");
   c.add_key("TEST.CROP", boolean(true));
 
+  // Data-parallel training (an extension; the original reads these from torch.distributed's defaults).
+  c.add_section("DIST");
+  c.add_key("DIST.BACKEND", text("auto"), {"auto", "gloo", "nccl"});  // auto: nccl on CUDA, gloo on CPU
+  c.add_key("DIST.TIMEOUT", integer(1800));  // seconds a collective may wait (PyTorch's default)
+  c.add_key("DIST.BUCKET_CAP_MB", integer(25));
+  c.add_key("DIST.BF16_COMPRESS", boolean(false));  // all-reduce gradients in bfloat16
+  c.add_key("DIST.FIND_UNUSED_PARAMETERS", boolean(false));
+  c.add_key("DIST.BROADCAST_BUFFERS", boolean(true));  // rank 0's buffers before every forward, as DDP
+
   c.add_key("AMP_OPT_LEVEL", text(""));
   c.add_key("OUTPUT", text(""));
   c.add_key("TAG", text("default"));
