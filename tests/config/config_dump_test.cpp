@@ -134,7 +134,7 @@ TEST_CASE("save to an unwritable place is a clear error", "[config]") {
 
 TEST_CASE("PyYAML reads the dump with the same types and values", "[config][python]") {
   auto python = focal::test::reference_python("yaml");
-  if (!python) FOCAL_SKIP("no Python with PyYAML (FOCAL_PYTHON)");
+  if (!python) FOCAL_SKIP_MISSING("no Python with PyYAML (FOCAL_PYTHON)");
   const Config c = awkward_config();
   const fs::path dir = focal::test::temp_dir("config_pyyaml");
   const std::string yaml_path = (dir / "config.yaml").string();

@@ -122,7 +122,7 @@ std::vector<fs::path> fixture_jsons() {
 
 TEST_CASE("focal_options_from_json reads every fixture's constructor arguments", "[config][fixtures]") {
   if (!focal::test::have_fixtures())
-    FOCAL_SKIP("fixtures not found at " + focal::test::fixtures_dir().string());
+    FOCAL_SKIP_MISSING("fixtures not found at " + focal::test::fixtures_dir().string());
   const auto files = fixture_jsons();
   REQUIRE(files.size() >= 6);
   for (const auto& file : files) {

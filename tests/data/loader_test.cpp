@@ -74,7 +74,7 @@ TEST_CASE("distributed shares are disjoint, equal and cover the data", "[loader]
 
 TEST_CASE("sampler matches torch.utils.data.DistributedSampler", "[python][loader]") {
   const auto py = test::python_interpreter();
-  if (!py) FOCAL_SKIP("no Python interpreter for the reference");
+  if (!py) FOCAL_SKIP_MISSING("no Python interpreter for the reference");
   const fs::path dir = test::temp_dir("sampler_ref");
   if (!test::run_python(*py, dir, "torch", R"(
 import torch
@@ -89,7 +89,7 @@ with open(r')" + (dir / "ref.txt").string() + R"(', 'w') as f:
                         s.set_epoch(2)
                         f.write(' '.join(map(str, [n, world, int(drop), int(shuffle), rank] + list(s))) + '\n')
 )"))
-    FOCAL_SKIP("Python with torch not found");
+    FOCAL_SKIP_MISSING("Python with torch not found");
   std::ifstream in(dir / "ref.txt");
   std::string line;
   int lines = 0;
@@ -170,7 +170,7 @@ TEST_CASE("validation shares pad by wrapping and keep the last partial batch", "
 
 TEST_CASE("corrupt and truncated files are skipped, counted and logged with their path", "[loader]") {
   const auto files = test::bench_jpegs(6);
-  if (files.size() < 6) FOCAL_SKIP("bench JPEGs not found");
+  if (files.size() < 6) FOCAL_SKIP_MISSING("bench JPEGs not found");
   const fs::path root = test::temp_dir("corrupt");
   fs::create_directories(root / "a");
   fs::create_directories(root / "b");
@@ -244,11 +244,11 @@ TEST_CASE("factory builds loaders and reports missing data with its path", "[loa
 }
 
 TEST_CASE("Fashion-MNIST through the factory keeps one channel", "[loader]") {
-  if (!fs::exists("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"))
-    FOCAL_SKIP("dataset-fashion-mnist is not installed");
+  if (!test::have_fashion_mnist())
+    FOCAL_SKIP_MISSING("dataset-fashion-mnist is not installed (" << test::fashion_mnist_dir() << ")");
   DataConfig cfg;
   cfg.dataset = "fashion_mnist";
-  cfg.data_path = "/usr/share/datasets/fashion-mnist";
+  cfg.data_path = test::fashion_mnist_dir().string();
   cfg.in_chans = 1;
   cfg.img_size = 28;
   cfg.crop_pct = 1.0;

@@ -58,9 +58,9 @@ torch::Tensor run_transform(const SampleTransform& t, const RawSample& s, uint64
 
 TEST_CASE("eval transform matches Pillow + torchvision Resize/CenterCrop/Normalize", "[python][transforms]") {
   const auto files = test::bench_jpegs(600);
-  if (files.empty()) FOCAL_SKIP("bench JPEGs (../shared/bench/imagenet-like-jpeg) not found");
+  if (files.empty()) FOCAL_SKIP_MISSING("bench JPEGs (../shared/bench/imagenet-like-jpeg) not found");
   const auto py = test::python_interpreter();
-  if (!py) FOCAL_SKIP("no Python interpreter for the reference");
+  if (!py) FOCAL_SKIP_MISSING("no Python interpreter for the reference");
   // Every 50th photograph: all five sizes of the corpus appear.
   std::vector<fs::path> picked;
   for (size_t i = 0; i < files.size(); i += 50) picked.push_back(files[i]);
@@ -82,7 +82,7 @@ for i, f in enumerate(files):
     squash(im).numpy().astype(np.float32).tofile(r')" +
                             dir.string() + R"(/squash_%d.raw' % i)
 )"))
-    FOCAL_SKIP("Python with torch, torchvision and Pillow not found");
+    FOCAL_SKIP_MISSING("Python with torch, torchvision and Pillow not found");
   const EvalTransform crop_t(EvalTransformOptions{});
   const EvalTransform squash_t(EvalTransformOptions().center_crop(false));
   for (size_t i = 0; i < picked.size(); ++i) {
@@ -104,9 +104,9 @@ for i, f in enumerate(files):
 TEST_CASE("random resized crop equals Pillow crop + bicubic resize of the drawn box",
           "[python][transforms]") {
   const auto files = test::bench_jpegs(600);
-  if (files.empty()) FOCAL_SKIP("bench JPEGs not found");
+  if (files.empty()) FOCAL_SKIP_MISSING("bench JPEGs not found");
   const auto py = test::python_interpreter();
-  if (!py) FOCAL_SKIP("no Python interpreter for the reference");
+  if (!py) FOCAL_SKIP_MISSING("no Python interpreter for the reference");
   std::vector<fs::path> picked;
   for (size_t i = 7; i < files.size(); i += 75) picked.push_back(files[i]);
   const TrainTransform t(TrainTransformOptions().dct_scaling(false));
@@ -131,7 +131,7 @@ for i, (f, b) in enumerate(zip(files, boxes)):
     im = Image.open(f).convert('RGB').crop(b).resize((224, 224), Image.BICUBIC)
     np.asarray(im).tofile(r')" + dir.string() + R"(/rrc_%d.raw' % i)
 )"))
-    FOCAL_SKIP("Python with Pillow not found");
+    FOCAL_SKIP_MISSING("Python with Pillow not found");
   for (size_t i = 0; i < picked.size(); ++i) {
     const auto ref = test::read_bytes(dir / ("rrc_" + std::to_string(i) + ".raw"));
     REQUIRE(ref.size() == static_cast<size_t>(ours[i].num_bytes()));
@@ -180,8 +180,12 @@ TEST_CASE("reduced-scale JPEG decoding is chosen only when the crop keeps the ou
   CHECK(dct_scale_for_crop(Rect{0, 0, 448, 448}, 224, 224) == 2);
   CHECK(dct_scale_for_crop(Rect{0, 0, 447, 1000}, 224, 224) == 1);
   CHECK(dct_scale_for_crop(Rect{0, 0, 1792, 1792}, 224, 224) == 8);
+}
+
+TEST_CASE("reduced-scale JPEG decoding of a photograph stays close to the full-resolution path",
+          "[transforms]") {
   const auto files = test::bench_jpegs(600);
-  if (files.empty()) FOCAL_SKIP("bench JPEGs not found");
+  if (files.empty()) FOCAL_SKIP_MISSING("bench JPEGs not found");
   // A 640x480 photograph with the whole-image crop allows 1/2 scale; the result stays close to the
   // full-resolution path (a misplaced box would not).
   for (const auto& f : files) {
@@ -314,9 +318,9 @@ TEST_CASE("RandAugment spec parsing and timm's magnitude mapping", "[transforms]
 TEST_CASE("RandAugment operations and ColorJitter match timm / torchvision on Pillow",
           "[python][transforms]") {
   const auto files = test::bench_jpegs(600);
-  if (files.empty()) FOCAL_SKIP("bench JPEGs not found");
+  if (files.empty()) FOCAL_SKIP_MISSING("bench JPEGs not found");
   const auto py = test::python_interpreter();
-  if (!py) FOCAL_SKIP("no Python interpreter for the reference");
+  if (!py) FOCAL_SKIP_MISSING("no Python interpreter for the reference");
   // A 200x150 crop of a photograph, handed to both sides as raw pixels.
   const Image photo = test::load_image(files[123]);
   const Image input = Image::from_view(photo.view(Rect{40, 30, 200, 150}));
@@ -377,7 +381,7 @@ TEST_CASE("RandAugment operations and ColorJitter match timm / torchvision on Pi
            << (dir / ("op_" + std::to_string(i) + ".raw")).string() << "')\n";
   }
   if (!test::run_python(*py, dir, "timm, torchvision, PIL, numpy", script.str()))
-    FOCAL_SKIP("Python with timm, torchvision and Pillow not found");
+    FOCAL_SKIP_MISSING("Python with timm, torchvision and Pillow not found");
   for (size_t i = 0; i < cases.size(); ++i) {
     Image img = input.clone();
     cases[i].ours(img);

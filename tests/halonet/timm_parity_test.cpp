@@ -25,7 +25,7 @@ torch::Tensor find(const focal::io::StateDict& dict, const std::string& key) {
 
 TEST_CASE("halonet_h1 reproduces timm's output with timm's weights", "[halonet][python][timm]") {
   auto python = focal::test::reference_python("torch, timm");
-  if (!python) FOCAL_SKIP("no Python with torch and timm");
+  if (!python) FOCAL_SKIP_MISSING("no Python with torch and timm");
   const auto dir = focal::test::temp_dir("halonet_timm");
   const std::string script = std::string(FOCAL_SOURCE_DIR) + "/tests/halonet/timm_reference.py";
   REQUIRE(focal::test::run_command("\"" + *python + "\" \"" + script + "\" \"" + dir.string() + "\"") == 0);

@@ -26,7 +26,7 @@ void check_case(const fs::path& dir, const std::string& stem, bool with_manifest
 
 TEST_CASE("zip and legacy checkpoints read with values, dtypes and shared storages", "[io][python]") {
   auto ref = focal::test::reference_data();
-  if (!ref) FOCAL_SKIP("no reference Python with torch and numpy");
+  if (!ref) FOCAL_SKIP_MISSING("no reference Python with torch and numpy");
   for (const char* stem : {"views", "views_legacy", "dtypes", "dtypes_legacy", "nested", "nested_legacy"}) {
     check_case(*ref / "ckpt", stem);
   }
@@ -34,20 +34,20 @@ TEST_CASE("zip and legacy checkpoints read with values, dtypes and shared storag
 
 TEST_CASE("tensors saved from cuda:0 land on CPU", "[io][python]") {
   auto ref = focal::test::reference_data();
-  if (!ref) FOCAL_SKIP("no reference Python with torch and numpy");
+  if (!ref) FOCAL_SKIP_MISSING("no reference Python with torch and numpy");
   check_case(*ref / "ckpt", "cuda");
   check_case(*ref / "ckpt", "cuda_legacy");
 }
 
 TEST_CASE("a big-endian archive from another zip writer is byte-swapped", "[io][python]") {
   auto ref = focal::test::reference_data();
-  if (!ref) FOCAL_SKIP("no reference Python with torch and numpy");
+  if (!ref) FOCAL_SKIP_MISSING("no reference Python with torch and numpy");
   check_case(*ref / "ckpt", "big_endian", /*with_manifest=*/false);
 }
 
 TEST_CASE("views alias their base after loading", "[io][python]") {
   auto ref = focal::test::reference_data();
-  if (!ref) FOCAL_SKIP("no reference Python with torch and numpy");
+  if (!ref) FOCAL_SKIP_MISSING("no reference Python with torch and numpy");
   for (const char* file : {"views.pth", "views_legacy.pth"}) {
     auto dict = focal::io::read_pickle_file((*ref / "ckpt" / file).string()).toGenericDict();
     at::Tensor base = dict.at("base").toTensor();
@@ -60,7 +60,7 @@ TEST_CASE("views alias their base after loading", "[io][python]") {
 
 TEST_CASE("unconstructible objects in a checkpoint become dicts or placeholders", "[io][python]") {
   auto ref = focal::test::reference_data();
-  if (!ref) FOCAL_SKIP("no reference Python with torch and numpy");
+  if (!ref) FOCAL_SKIP_MISSING("no reference Python with torch and numpy");
   for (const char* file : {"nested.pth", "nested_legacy.pth"}) {
     auto dict = focal::io::read_pickle_file((*ref / "ckpt" / file).string()).toGenericDict();
     auto args = dict.at("args").toGenericDict();  // argparse.Namespace -> its attributes
@@ -76,7 +76,7 @@ TEST_CASE("unconstructible objects in a checkpoint become dicts or placeholders"
 
 TEST_CASE("state dicts nested under model / state_dict_ema lose their module. prefix", "[io][python]") {
   auto ref = focal::test::reference_data();
-  if (!ref) FOCAL_SKIP("no reference Python with torch and numpy");
+  if (!ref) FOCAL_SKIP_MISSING("no reference Python with torch and numpy");
   const auto path = (*ref / "ckpt" / "nested.pth").string();
   auto sd = focal::io::read_state_dict(path);
   REQUIRE(sd.size() == 3);

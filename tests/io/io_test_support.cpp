@@ -234,6 +234,9 @@ std::optional<std::filesystem::path> reference_data() {
   // until the scripts or fixtures change. A generator writes to a private folder and renames it into place.
   static const std::optional<std::filesystem::path> dir = []() -> std::optional<std::filesystem::path> {
     const auto target = std::filesystem::path(FOCAL_BINARY_DIR) / "io_reference" / reference_key();
+    // Data cached by an earlier run is used only while its interpreter is still there: a run with the Python
+    // reference removed skips instead of passing on stale files.
+    if (!std::filesystem::exists(python_path())) return std::nullopt;
     if (std::filesystem::exists(target / "done")) return target;
     if (!python()) return std::nullopt;
     const auto scratch = target.parent_path() / ("incoming_" + std::to_string(::getpid()));

@@ -31,7 +31,7 @@ std::string error_of(const std::string& bytes) {
 
 TEST_CASE("pickles of every protocol read as Python wrote them", "[io][pickle][python]") {
   auto ref = focal::test::reference_data();
-  if (!ref) FOCAL_SKIP("no reference Python with torch and numpy");
+  if (!ref) FOCAL_SKIP_MISSING("no reference Python with torch and numpy");
   int cases = 0;
   for (const auto& entry : fs::directory_iterator(*ref / "pickles")) {
     if (entry.path().extension() != ".pkl") continue;
@@ -46,7 +46,7 @@ TEST_CASE("pickles of every protocol read as Python wrote them", "[io][pickle][p
 
 TEST_CASE("placeholders keep the class name, cycles become a marker", "[io][pickle][python]") {
   auto ref = focal::test::reference_data();
-  if (!ref) FOCAL_SKIP("no reference Python with torch and numpy");
+  if (!ref) FOCAL_SKIP_MISSING("no reference Python with torch and numpy");
   for (int protocol : {0, 2, 5}) {
     auto p = std::to_string(protocol);
     auto empty = focal::io::read_pickle_file((*ref / "pickles" / ("empty_object.p" + p + ".pkl")).string());

@@ -83,7 +83,7 @@ const PythonView& python_view() {
 }  // namespace
 
 TEST_CASE("Python's weights_only loader opens what the writer saved", "[io][writer][python]") {
-  if (!focal::test::python()) FOCAL_SKIP("no reference Python with torch and numpy");
+  if (!focal::test::python()) FOCAL_SKIP_MISSING("no reference Python with torch and numpy");
   const auto& view = python_view();
   REQUIRE(view.ok);
   CHECK(focal::test::read_file(view.dir / "seen_saved.txt") == focal::test::canonical(view.value));
@@ -99,7 +99,7 @@ TEST_CASE("Python's weights_only loader opens what the writer saved", "[io][writ
 }
 
 TEST_CASE("save_state_dict writes {'model': state dict} that Python loads", "[io][writer][python]") {
-  if (!focal::test::python()) FOCAL_SKIP("no reference Python with torch and numpy");
+  if (!focal::test::python()) FOCAL_SKIP_MISSING("no reference Python with torch and numpy");
   const auto& view = python_view();
   REQUIRE(view.ok);
   const auto rows = focal::test::read_manifest(view.dir / "seen_sd.manifest");

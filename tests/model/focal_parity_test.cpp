@@ -58,14 +58,16 @@ void check_parity(const std::string& name, const torch::Device& device) {
 }  // namespace
 
 TEST_CASE("Focal Transformer reproduces the original on every fixture (CPU, float32)", "[parity]") {
-  if (!focal::test::have_fixtures()) FOCAL_SKIP("fixture folder not found: " << focal::test::fixtures_dir());
+  if (!focal::test::have_fixtures())
+    FOCAL_SKIP_MISSING("fixture folder not found: " << focal::test::fixtures_dir());
   for (const char* name : kFixtures) {
     SECTION(name) { check_parity(name, torch::kCPU); }
   }
 }
 
 TEST_CASE("Focal Transformer reproduces the original on CUDA", "[parity][cuda]") {
-  if (!focal::test::have_fixtures()) FOCAL_SKIP("fixture folder not found: " << focal::test::fixtures_dir());
+  if (!focal::test::have_fixtures())
+    FOCAL_SKIP_MISSING("fixture folder not found: " << focal::test::fixtures_dir());
   for (const char* name : kFixtures) {
     SECTION(name) {
       // TF32 would exceed the float32 tolerances; parity is checked in full float32.
@@ -77,7 +79,8 @@ TEST_CASE("Focal Transformer reproduces the original on CUDA", "[parity][cuda]")
 }
 
 TEST_CASE("Analytic parameter and MAC counts equal the original's on every fixture", "[complexity]") {
-  if (!focal::test::have_fixtures()) FOCAL_SKIP("fixture folder not found: " << focal::test::fixtures_dir());
+  if (!focal::test::have_fixtures())
+    FOCAL_SKIP_MISSING("fixture folder not found: " << focal::test::fixtures_dir());
   for (const char* name : kFixtures) {
     SECTION(name) {
       auto ref = focal::test::load_fixture(name);

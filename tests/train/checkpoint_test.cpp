@@ -123,7 +123,7 @@ TEST_CASE("training checkpoint round-trips through our reader", "[train][checkpo
 TEST_CASE("training checkpoint opens in Python's torch.load(weights_only=True)",
           "[train][checkpoint][python]") {
   auto py = focal::test::reference_python("torch");
-  if (!py) FOCAL_SKIP("no Python with torch");
+  if (!py) FOCAL_SKIP_MISSING("no Python with torch");
   Fixture f;
   auto dir = focal::test::temp_dir("ckpt_py");
   auto path = dir / "ckpt_epoch_3.pth";
@@ -168,7 +168,7 @@ print(repr(float(m['fc.weight'].double().sum())), repr(float(s0['exp_avg_sq'].do
 
 TEST_CASE("a checkpoint of the original training script is understood", "[train][checkpoint]") {
   if (!focal::test::have_fixtures())
-    FOCAL_SKIP("fixtures folder absent: " + focal::test::fixtures_dir().string());
+    FOCAL_SKIP_MISSING("fixtures folder absent: " + focal::test::fixtures_dir().string());
   auto path = focal::test::fixtures_dir() / "focal_micro_224.train_ckpt.pth";
   auto ck = checkpoint_from_ivalue(focal::io::read_pickle_file(path.string()), path.string());
   CHECK(ck.epoch == 3);

@@ -78,7 +78,7 @@ TEST_CASE("command line parses the original options and ours", "[train][cli]") {
   CHECK(parse_cli({"--help"}).help);
 }
 
-TEST_CASE("config resolution: file, then --opts, then options; output folder per model and tag",
+TEST_CASE("config resolution: file, then --opts, then options, and the output folder per model and tag",
           "[train][cli]") {
   auto dir = focal::test::temp_dir("cli_cfg");
   auto cfg = write_cfg(

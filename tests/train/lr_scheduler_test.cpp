@@ -60,7 +60,7 @@ TEST_CASE("cosine schedule with warm-up follows its formula", "[train][lr]") {
   CHECK(sched.lr_at(W)[0] == Approx(mn + (base - mn) * 0.5 * (1 + std::cos(M_PI * W / T))));
 }
 
-TEST_CASE("each parameter group keeps its own base LR; state round-trips", "[train][lr]") {
+TEST_CASE("each parameter group keeps its own base LR, and its state round-trips", "[train][lr]") {
   auto a = torch::zeros({1}, torch::requires_grad());
   auto b = torch::zeros({1}, torch::requires_grad());
   std::vector<torch::optim::OptimizerParamGroup> groups;
@@ -98,7 +98,7 @@ TEST_CASE("step and linear schedules", "[train][lr]") {
 
 TEST_CASE("cosine schedule equals timm's CosineLRScheduler", "[train][lr][python]") {
   auto py = focal::test::reference_python("torch, timm");
-  if (!py) FOCAL_SKIP("no Python with torch and timm");
+  if (!py) FOCAL_SKIP_MISSING("no Python with torch and timm");
   const int64_t T = 57, W = 11;
   const double base = 3e-4, warm = 2e-7, mn = 4e-6;
   auto dir = focal::test::temp_dir("lr_timm");

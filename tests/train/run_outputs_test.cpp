@@ -92,18 +92,25 @@ TEST_CASE("metrics.csv has a header and a row per epoch, and reads back", "[trai
   CHECK(read_metrics_csv(dir / "absent.csv").empty());
 }
 
-TEST_CASE("TensorBoard event file opens in TensorBoard's EventAccumulator", "[train][tensorboard][python]") {
-  auto dir = focal::test::temp_dir("tb");
-  {
-    TensorBoardWriter tb(dir);
-    for (int step = 0; step < 5; ++step) {
-      tb.add_scalar("train/loss", 2.5 - 0.5 * step, step);
-      tb.add_scalar("train/lr", 1e-4 * (step + 1), step);
-    }
-    tb.add_scalar("val/acc1", 87.25, 4);
-    tb.flush();
+namespace {
+
+void write_sample_events(const std::filesystem::path& dir) {
+  TensorBoardWriter tb(dir);
+  for (int step = 0; step < 5; ++step) {
+    tb.add_scalar("train/loss", 2.5 - 0.5 * step, step);
+    tb.add_scalar("train/lr", 1e-4 * (step + 1), step);
   }
-  // The framing itself: the first record is the file_version event, length-prefixed with valid CRCs.
+  tb.add_scalar("val/acc1", 87.25, 4);
+  tb.flush();
+}
+
+}  // namespace
+
+TEST_CASE("TensorBoard event file framing: length-prefixed records with masked CRCs",
+          "[train][tensorboard]") {
+  auto dir = focal::test::temp_dir("tb_framing");
+  write_sample_events(dir);
+  // The first record is the file_version event, length-prefixed with valid CRCs.
   std::ifstream in(std::filesystem::directory_iterator(dir)->path(), std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   REQUIRE(bytes.size() > 12);
@@ -113,9 +120,13 @@ TEST_CASE("TensorBoard event file opens in TensorBoard's EventAccumulator", "[tr
   std::memcpy(&len_crc, bytes.data() + 8, 4);
   CHECK(len_crc == masked_crc32c(bytes.data(), 8));
   CHECK(bytes.substr(12, len).find("brain.Event:2") != std::string::npos);
+}
 
+TEST_CASE("TensorBoard event file opens in TensorBoard's EventAccumulator", "[train][tensorboard][python]") {
   auto py = focal::test::reference_python("tensorboard");
-  if (!py) FOCAL_SKIP("no Python with tensorboard");
+  if (!py) FOCAL_SKIP_MISSING("no Python with tensorboard");
+  auto dir = focal::test::temp_dir("tb");
+  write_sample_events(dir);
   auto script = dir / "read.py";
   std::ofstream(script)
       << "import sys\n"

@@ -227,49 +227,63 @@ TEST_CASE("an output folder that cannot be created stops the trainer before trai
                     Catch::Contains("blocker/run") && Catch::Contains("cannot be created"));
 }
 
-TEST_CASE("fine-tuning from released weights into another class count and window size", "[train][finetune]") {
+namespace {
+
+// The fixture's architecture (focal_micro_224.json) with 7 classes and window 5 at 160 pixels (maps
+// 40/20/10/5), loaded from the fixture's released-format weights.
+struct Finetuned {
+  std::string weights = (focal::test::fixtures_dir() / "focal_micro_224.pth").string();
+  focal::Classifier model;
+  PretrainedReport report;
+  Finetuned() {
+    auto c = focal::Config::defaults();
+    c.merge_opts({"MODEL.NUM_CLASSES",
+                  "7",
+                  "DATA.IMG_SIZE",
+                  "160",
+                  "MODEL.DROP_PATH_RATE",
+                  "0.0",
+                  "MODEL.FOCAL.EMBED_DIM",
+                  "16",
+                  "MODEL.FOCAL.DEPTHS",
+                  "[2, 2, 2, 2]",
+                  "MODEL.FOCAL.NUM_HEADS",
+                  "[1, 2, 4, 8]",
+                  "MODEL.FOCAL.WINDOW_SIZE",
+                  "5",
+                  "MODEL.FOCAL.FOCAL_POOL",
+                  "fc",
+                  "MODEL.FOCAL.FOCAL_LEVELS",
+                  "[2, 2, 2, 2]",
+                  "MODEL.FOCAL.FOCAL_WINDOWS",
+                  "[7, 5, 3, 1]",
+                  "MODEL.FOCAL.EXPAND_SIZES",
+                  "[3, 3, 3, 3]"});
+    torch::manual_seed(0);
+    model = focal::create_model_from_config(c);
+    report = load_pretrained(*model, weights);
+  }
+  torch::Tensor param(const std::string& n) { return *model->named_parameters().find(n); }
+};
+
+}  // namespace
+
+TEST_CASE("fine-tuning from released weights into another class count and window size",
+          "[train][finetune][fixtures]") {
   if (!focal::test::have_fixtures())
-    FOCAL_SKIP("fixtures folder absent: " + focal::test::fixtures_dir().string());
-  const auto weights = (focal::test::fixtures_dir() / "focal_micro_224.pth").string();
-  // The fixture's architecture (focal_micro_224.json) with 7 classes and window 5 at 160 pixels (maps
-  // 40/20/10/5).
-  auto c = focal::Config::defaults();
-  c.merge_opts({"MODEL.NUM_CLASSES",
-                "7",
-                "DATA.IMG_SIZE",
-                "160",
-                "MODEL.DROP_PATH_RATE",
-                "0.0",
-                "MODEL.FOCAL.EMBED_DIM",
-                "16",
-                "MODEL.FOCAL.DEPTHS",
-                "[2, 2, 2, 2]",
-                "MODEL.FOCAL.NUM_HEADS",
-                "[1, 2, 4, 8]",
-                "MODEL.FOCAL.WINDOW_SIZE",
-                "5",
-                "MODEL.FOCAL.FOCAL_POOL",
-                "fc",
-                "MODEL.FOCAL.FOCAL_LEVELS",
-                "[2, 2, 2, 2]",
-                "MODEL.FOCAL.FOCAL_WINDOWS",
-                "[7, 5, 3, 1]",
-                "MODEL.FOCAL.EXPAND_SIZES",
-                "[3, 3, 3, 3]"});
-  torch::manual_seed(0);
-  auto model = focal::create_model_from_config(c);
-  auto report = load_pretrained(*model, weights);
+    FOCAL_SKIP_MISSING("fixtures folder absent: " + focal::test::fixtures_dir().string());
+  Finetuned f;
+  auto& report = f.report;
   INFO(report.summary());
-  auto src = focal::io::read_state_dict(weights);
+  auto src = focal::io::read_state_dict(f.weights);
   std::map<std::string, torch::Tensor> ref(src.begin(), src.end());
-  auto params = model->named_parameters();
-  auto mine = [&](const std::string& n) { return *params.find(n); };
+  auto mine = [&](const std::string& n) { return f.param(n); };
   auto listed = [](const std::vector<std::string>& v, const std::string& prefix) {
     return std::any_of(v.begin(), v.end(), [&](const std::string& s) { return s.rfind(prefix, 0) == 0; });
   };
 
   // The head: 10 -> 7 classes, re-initialised and reported.
-  CHECK(model->num_classes() == 7);
+  CHECK(f.model->num_classes() == 7);
   CHECK(mine("head.weight").size(0) == 7);
   CHECK(listed(report.reinitialized, "head.weight"));
   CHECK(listed(report.reinitialized, "head.bias"));
@@ -288,10 +302,19 @@ TEST_CASE("fine-tuning from released weights into another class count and window
   // Geometry buffers are never copied.
   CHECK(listed(report.skipped, "layers.0.blocks.0.attn.relative_position_index"));
   CHECK_FALSE(report.summary().empty());
+}
 
-  // The resized tables equal PyTorch's bicubic interpolation (align_corners=False) of the originals.
+TEST_CASE("fine-tuning resizes relative-position tables as PyTorch's bicubic interpolation does",
+          "[train][finetune][fixtures][python]") {
+  if (!focal::test::have_fixtures())
+    FOCAL_SKIP_MISSING("fixtures folder absent: " + focal::test::fixtures_dir().string());
   auto py = focal::test::reference_python("torch");
-  if (!py) FOCAL_SKIP("no Python with torch for the interpolation reference");
+  if (!py) FOCAL_SKIP_MISSING("no Python with torch for the interpolation reference");
+  Finetuned f;
+  const auto& report = f.report;
+  const auto& weights = f.weights;
+  auto mine = [&](const std::string& n) { return f.param(n); };
+  // The resized tables equal PyTorch's bicubic interpolation (align_corners=False) of the originals.
   auto dir = focal::test::temp_dir("finetune_ref");
   std::vector<std::string> names;
   for (const auto& r : report.resized) names.push_back(r.substr(0, r.find(':')));
