@@ -40,12 +40,21 @@ echo
 echo "[quickstart] focal-train finished with status $status after ${elapsed}s"
 if [[ -n $run_dir && -d $run_dir ]]; then
   echo "[quickstart] run folder:   $run_dir"
-  echo "  config:        $run_dir/config.yaml"
-  echo "  log:           $run_dir/log.txt"
-  echo "  metrics:       $run_dir/metrics.csv"
-  echo "  curves (PNG):  $run_dir/curves.png"
-  echo "  TensorBoard:   tensorboard --logdir $run_dir/tensorboard"
-  echo "  checkpoints:   $run_dir/last.pth, $run_dir/best.pth, $run_dir/ckpt_epoch_*.pth"
+  # Only what exists: a run stopped in its first epoch has no metrics, curves or best.pth yet.
+  show() { if [[ -e $run_dir/$2 ]]; then printf '  %-14s %s\n' "$1:" "$run_dir/$2"; fi; }
+  show config config.yaml
+  show log log.txt
+  show metrics metrics.csv
+  show "curves (PNG)" curves.png
+  if [[ -d $run_dir/tensorboard ]]; then echo "  TensorBoard:   tensorboard --logdir $run_dir/tensorboard"; fi
+  checkpoints=""
+  for f in "$run_dir"/last.pth "$run_dir"/best.pth "$run_dir"/ckpt_epoch_*.pth; do
+    if [[ -e $f ]]; then checkpoints+="${checkpoints:+, }$f"; fi
+  done
+  if [[ -n $checkpoints ]]; then echo "  checkpoints:   $checkpoints"; fi
+  if [[ ! -e $run_dir/metrics.csv ]]; then
+    echo "  (no epoch has finished yet: run scripts/quickstart.sh again to resume)"
+  fi
   if [[ -f $run_dir/metrics.csv ]]; then
     echo "  last epoch:    $(tail -n 1 "$run_dir/metrics.csv" | awk -F, '{printf "epoch %s, top-1 %s%%, top-5 %s%%, best top-1 %s%%", $1, $7, $8, $12}')"
   fi

@@ -93,14 +93,11 @@ void LrScheduler::load_state_dict(const c10::IValue& state) {
                              " in the optimizer");
   }
   base_lrs_ = bases;
-  // timm's state has no position (its owner calls step_update again); ours records it.
+  // timm's state has no position: as timm's load_state_dict, the groups keep the LR their optimizer state
+  // restored until the next step_update. Ours records the position and re-applies its LR.
   last_update_ = dict_has(d, "last_update") ? dict_int(d, "last_update", where) : -1;
   // The schedule's shape comes from the current configuration; only its position and bases are restored.
-  if (last_update_ >= 0) {
-    apply(lr_at(last_update_));
-  } else if (options_.warmup_t() > 0) {
-    apply(std::vector<double>(base_lrs_.size(), options_.warmup_lr_init()));
-  }
+  if (last_update_ >= 0) apply(lr_at(last_update_));
 }
 
 }  // namespace focal::train

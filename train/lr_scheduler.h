@@ -49,7 +49,7 @@ class LrScheduler {
   int64_t last_update() const { return last_update_; }
 
   // {"name", "t_initial", ..., "base_values", "last_update"}; loading re-applies the LR of last_update
-  // (timm's state dicts, without last_update, restore the bases only).
+  // (timm's state dicts, without last_update, restore the bases only and leave the groups' LR alone).
   c10::IValue state_dict() const;
   void load_state_dict(const c10::IValue& state);
 

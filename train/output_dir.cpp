@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <exception>
 #include <fstream>
 #include <stdexcept>
 #include <system_error>
@@ -15,11 +17,17 @@ std::filesystem::path run_directory(const std::string& output_root, const std::s
   return root / model_name / (tag.empty() ? "default" : tag);
 }
 
-void prepare_output_dir(const std::filesystem::path& dir) {
+std::vector<std::filesystem::path> prepare_output_dir(const std::filesystem::path& dir) {
   std::error_code ec;
   if (std::filesystem::exists(dir, ec) && !std::filesystem::is_directory(dir, ec)) {
     throw std::runtime_error("output folder " + dir.string() + " exists but is not a folder");
   }
+  std::vector<std::filesystem::path> created;
+  for (auto p = dir; !p.empty() && !std::filesystem::exists(p, ec); p = p.parent_path()) {
+    created.push_back(p);
+    if (p == p.parent_path()) break;
+  }
+  std::reverse(created.begin(), created.end());
   std::filesystem::create_directories(dir, ec);
   if (ec) {
     throw std::runtime_error("output folder " + dir.string() + " cannot be created: " + ec.message());
@@ -33,6 +41,40 @@ void prepare_output_dir(const std::filesystem::path& dir) {
     }
   }
   std::filesystem::remove(probe, ec);
+  return created;
+}
+
+bool remove_created_dirs(const std::vector<std::filesystem::path>& created,
+                         const std::vector<std::string>& own_files) {
+  if (created.empty()) return false;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(created.back(), ec)) {
+    const auto name = entry.path().filename().string();
+    if (std::find(own_files.begin(), own_files.end(), name) == own_files.end()) return false;
+  }
+  if (ec) return false;
+  for (const auto& name : own_files) std::filesystem::remove(created.back() / name, ec);
+  bool innermost_removed = false;
+  for (auto it = created.rbegin(); it != created.rend(); ++it) {
+    if (!std::filesystem::is_directory(*it, ec) || !std::filesystem::is_empty(*it, ec)) break;
+    if (!std::filesystem::remove(*it, ec)) break;
+    innermost_removed = innermost_removed || it == created.rbegin();
+  }
+  return innermost_removed;
+}
+
+CreatedDirsGuard::CreatedDirsGuard(std::vector<std::filesystem::path> created,
+                                   std::vector<std::string> own_files)
+    : created_(std::move(created)),
+      own_files_(std::move(own_files)),
+      exceptions_at_start_(std::uncaught_exceptions()) {}
+
+CreatedDirsGuard::~CreatedDirsGuard() {
+  if (std::uncaught_exceptions() <= exceptions_at_start_) return;
+  try {
+    remove_created_dirs(created_, own_files_);
+  } catch (...) {  // never a second exception while unwinding
+  }
 }
 
 }  // namespace focal::train

@@ -22,17 +22,6 @@ struct Series {
   std::vector<double> x, y;
 };
 
-std::string tick_text(double v) {
-  char buf[32];
-  double a = std::fabs(v);
-  if (a != 0 && (a < 1e-2 || a >= 1e4)) {
-    std::snprintf(buf, sizeof(buf), "%.1e", v);
-  } else {
-    std::snprintf(buf, sizeof(buf), "%.3g", v);
-  }
-  return buf;
-}
-
 // A step of 1, 2 or 5 times a power of ten giving about `target` intervals over `range`.
 double nice_step(double range, int target) {
   double raw = range / target;
@@ -79,27 +68,33 @@ void draw_panel(cv::Mat canvas, const std::string& title, const std::string& y_l
   auto py = [&](double y) { return plot.y + plot.height - (y - y0) / (y1 - y0) * plot.height; };
 
   const int ticks = 5;
-  const double ystep = nice_step(y1 - y0, ticks);
-  for (double fy = std::ceil(y0 / ystep) * ystep; fy <= y1 + 1e-9 * ystep; fy += ystep) {
-    if (std::fabs(fy) < 1e-9 * ystep) fy = 0.0;  // no "-1e-17" labels
-    int yy = static_cast<int>(std::lround(py(fy)));
+  auto tick_positions = [](double lo, double hi, double step) {
+    std::vector<double> out;
+    for (double f = std::ceil(lo / step - 1e-9) * step; f <= hi + 1e-9 * step; f += step) {
+      out.push_back(std::fabs(f) < 1e-9 * step ? 0.0 : f);  // no "-1e-17" or "-0"
+    }
+    return out;
+  };
+  const auto yticks = tick_positions(y0, y1, nice_step(y1 - y0, ticks));
+  const auto ylabels = tick_labels(yticks);
+  for (size_t i = 0; i < yticks.size(); ++i) {
+    int yy = static_cast<int>(std::lround(py(yticks[i])));
     cv::line(canvas, {plot.x, yy}, {plot.x + plot.width, yy}, grid, 1);
     cv::line(canvas, {plot.x - 4, yy}, {plot.x, yy}, black, 1);
-    auto text = tick_text(fy);
     int base = 0;
-    auto size = cv::getTextSize(text, font, 0.38, 1, &base);
-    cv::putText(canvas, text, {plot.x - 6 - size.width, yy + size.height / 2}, font, 0.38, black, 1,
+    auto size = cv::getTextSize(ylabels[i], font, 0.38, 1, &base);
+    cv::putText(canvas, ylabels[i], {plot.x - 6 - size.width, yy + size.height / 2}, font, 0.38, black, 1,
                 cv::LINE_AA);
   }
   // Epoch ticks at whole, evenly spaced epochs.
-  const double xstep = std::max(1.0, nice_step(x1 - x0, ticks));
-  for (double fx = std::ceil(x0 / xstep) * xstep; fx <= x1 + 1e-9; fx += xstep) {
-    int xx = static_cast<int>(std::lround(px(fx)));
+  const auto xticks = tick_positions(x0, x1, std::max(1.0, nice_step(x1 - x0, ticks)));
+  const auto xlabels = tick_labels(xticks);
+  for (size_t i = 0; i < xticks.size(); ++i) {
+    int xx = static_cast<int>(std::lround(px(xticks[i])));
     cv::line(canvas, {xx, plot.y + plot.height}, {xx, plot.y + plot.height + 4}, black, 1);
-    auto text = tick_text(fx);
     int base = 0;
-    auto size = cv::getTextSize(text, font, 0.38, 1, &base);
-    cv::putText(canvas, text, {xx - size.width / 2, plot.y + plot.height + 8 + size.height}, font, 0.38,
+    auto size = cv::getTextSize(xlabels[i], font, 0.38, 1, &base);
+    cv::putText(canvas, xlabels[i], {xx - size.width / 2, plot.y + plot.height + 8 + size.height}, font, 0.38,
                 black, 1, cv::LINE_AA);
   }
   cv::rectangle(canvas, plot, black, 1);
@@ -152,6 +147,31 @@ Series make_series(const std::vector<EpochRecord>& records, const std::string& l
 }
 
 }  // namespace
+
+std::vector<std::string> tick_labels(const std::vector<double>& ticks) {
+  double largest = 0;
+  for (double v : ticks) largest = std::max(largest, std::fabs(v));
+  const bool scientific = largest != 0 && (largest < 1e-2 || largest >= 1e4);
+  std::vector<std::string> labels;
+  for (int digits = 0; digits <= 12; ++digits) {
+    labels.clear();
+    for (double v : ticks) {
+      if (v == 0) {  // also -0.0, which would print as "-0"
+        labels.push_back("0");
+        continue;
+      }
+      char buf[48];
+      std::snprintf(buf, sizeof(buf), scientific ? "%.*e" : "%.*f", digits, v);
+      std::string text = buf;
+      if (text.find_first_of("123456789") == std::string::npos && text[0] == '-') text.erase(0, 1);
+      labels.push_back(text);
+    }
+    bool distinct = true;
+    for (size_t i = 1; i < labels.size(); ++i) distinct = distinct && labels[i] != labels[i - 1];
+    if (distinct) break;
+  }
+  return labels;
+}
 
 void plot_training_curves(const std::vector<EpochRecord>& records, const std::filesystem::path& path,
                           const PlotOptions& options) {
