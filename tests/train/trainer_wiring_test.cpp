@@ -362,19 +362,20 @@ TEST_CASE(
 TEST_CASE("auto-resume takes the run folder's last.pth over --resume and says so",
           "[train][wiring][resume]") {
   const auto dir = focal::test::temp_dir("wiring_auto_resume");
+  const std::vector<std::string> two_epochs = {"TRAIN.EPOCHS", "2"};
   // Another run's checkpoint, after its first epoch (step 4).
-  REQUIRE(Trainer(config(dir, "other"), quiet(kStepsPerEpoch)).run().interrupted);
+  REQUIRE(Trainer(config(dir, "other", two_epochs), quiet(kStepsPerEpoch)).run().interrupted);
   const auto other = dir / "other" / "last.pth";
   REQUIRE(load_training_checkpoint(other).step == kStepsPerEpoch);
   // Two runs stopped after 3 steps; their folders hold last.pth.
-  REQUIRE(Trainer(config(dir, "auto"), quiet(3)).run().interrupted);
-  REQUIRE(Trainer(config(dir, "manual"), quiet(3)).run().interrupted);
+  REQUIRE(Trainer(config(dir, "auto", two_epochs), quiet(3)).run().interrupted);
+  REQUIRE(Trainer(config(dir, "manual", two_epochs), quiet(3)).run().interrupted);
 
   auto resume_with = [&](const std::string& run, bool auto_resume) {
     std::vector<Step> steps;
-    auto c = config(
-        dir, run,
-        {"MODEL.RESUME", "'" + other.string() + "'", "TRAIN.AUTO_RESUME", auto_resume ? "true" : "false"});
+    auto c = config(dir, run,
+                    {"MODEL.RESUME", "'" + other.string() + "'", "TRAIN.AUTO_RESUME",
+                     auto_resume ? "true" : "false", "TRAIN.EPOCHS", "2"});
     CHECK(Trainer(c, observing(steps, false)).run().completed);
     REQUIRE_FALSE(steps.empty());
     return steps.front().index;
