@@ -64,7 +64,7 @@ std::string cli_usage() {
          "  --opts KEY VALUE ...     override configuration keys\n"
          "  --batch-size N           DATA.BATCH_SIZE\n"
          "  --dataset NAME           DATA.DATASET (imagenet, imagewoof, folder, fashion_mnist, shards, "
-         "file_list, synthetic)\n"
+         "synthetic)\n"
          "  --data-path PATH         DATA.DATA_PATH\n"
          "  --output PATH            output root (default: output)\n"
          "  --tag TAG                TAG, the run's folder below <output>/<MODEL.NAME>/ (default: default)\n"

@@ -667,7 +667,7 @@ double Trainer::measure_throughput(State& s) {
   auto images = data::to_device(*batch, device_).images;
   const std::string protocol = strformat(
       "forward passes in eval mode of one validation batch of %lld (%lldx%lld), %d warm-up + %d "
-      "timed, as the original main.py; %s, %s, %d CPU threads",
+      "timed, as the original main.py; %s, mixed precision %s, %d CPU threads",
       ll(images.size(0)), ll(images.size(2)), ll(images.size(3)), kWarmup, kTimed, device_.str().c_str(),
       amp_mode_name(settings_.amp).c_str(), torch::get_num_threads());
   logger_->info("throughput: " + protocol);
