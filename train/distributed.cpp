@@ -5,10 +5,14 @@
 #include "train/distributed/launch_env.h"
 
 #include <torch/cuda.h>
+#include <torch/utils.h>
 
 #include <c10/core/impl/DeviceGuardImplInterface.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
+#include <thread>
 
 namespace focal::train {
 
@@ -43,10 +47,24 @@ DistributedContext init_distributed(const Config& config, const std::string& dev
     // NCCL binds each process to its GPU (through the device-generic guard: no CUDA headers needed here).
     c10::impl::getDeviceGuardImpl(c10::DeviceType::CUDA)->setDevice(dev);
   }
+  if (!dev.is_cuda() && std::getenv("OMP_NUM_THREADS") == nullptr) {
+    // Several CPU processes on one machine share its cores (torchrun sets OMP_NUM_THREADS=1 itself; a
+    // launch by hand would otherwise oversubscribe every core LOCAL_WORLD_SIZE times).
+    const auto cores = static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency()));
+    torch::set_num_threads(
+        static_cast<int>(std::max<int64_t>(1, cores / std::max<int64_t>(1, env.local_world_size))));
+  }
   const int64_t timeout_s = config.get<int64_t>("DIST.TIMEOUT");
   if (timeout_s <= 0) throw std::invalid_argument("DIST.TIMEOUT must be a positive number of seconds");
+  if (config.get<int64_t>("DIST.HEARTBEAT_TIMEOUT") < 0) {
+    throw std::invalid_argument("DIST.HEARTBEAT_TIMEOUT must be a number of seconds (0 turns it off)");
+  }
   ctx.comm = std::make_shared<Communicator>(
-      env, CommunicatorOptions().backend(backend).timeout(std::chrono::seconds(timeout_s)).device(dev));
+      env, CommunicatorOptions()
+               .backend(backend)
+               .timeout(std::chrono::seconds(timeout_s))
+               .device(dev)
+               .dead_after(std::chrono::seconds(config.get<int64_t>("DIST.HEARTBEAT_TIMEOUT"))));
   return ctx;
 }
 

@@ -83,7 +83,7 @@ struct Trainer::State {
   EpochProgress progress;
   double last_grad_norm = 0;
   std::unique_ptr<GradientReducer> reducer;   // data parallel only
-  std::vector<torch::Tensor> synced_buffers;  // floating-point buffers broadcast from rank 0 before forward
+  std::vector<torch::Tensor> synced_buffers;  // running statistics broadcast from rank 0 before forward
 };
 
 Trainer::Trainer(Config config, TrainerOptions options)
@@ -318,8 +318,13 @@ void Trainer::setup_distributed(State& s) {
   broadcast_module(comm, *s.model, "broadcast of rank 0's model");
   if (s.ema) broadcast_module(comm, *s.ema_model, "broadcast of rank 0's EMA weights");
   if (settings_.dist_broadcast_buffers) {
-    for (const auto& b : s.model->buffers()) {
-      if (b.is_floating_point()) s.synced_buffers.push_back(b);
+    // The buffers that training changes: BatchNorm's running statistics (HaloNet). The others (index tables,
+    // attention masks) are constant and equal since the broadcast above.
+    for (const auto& b : s.model->named_buffers()) {
+      const std::string& n = b.key();
+      const bool running = n.size() >= 12 && (n.compare(n.size() - 12, 12, "running_mean") == 0 ||
+                                              n.compare(n.size() - 11, 11, "running_var") == 0);
+      if (running && b.value().is_floating_point()) s.synced_buffers.push_back(b.value());
     }
   }
   std::vector<std::string> names;
@@ -335,12 +340,12 @@ void Trainer::setup_distributed(State& s) {
   logger_->info(
       strformat("data parallel: %lld processes (%s), global batch %lld; %.1f MiB of gradients all-reduced "
                 "per step%s in "
-                "buckets of %lld MiB overlapping backward; timeout %llds",
+                "buckets of %lld MiB overlapping backward; timeout %llds; %d intra-op thread(s) per process",
                 ll(dist_.world_size), comm.backend().c_str(),
                 ll(settings_.train_data.batch_size * dist_.world_size * settings_.accumulation_steps),
                 static_cast<double>(s.reducer->gradient_bytes()) / (1024.0 * 1024.0),
                 settings_.dist_bf16_compress ? " (sent as bfloat16)" : "", ll(settings_.dist_bucket_cap_mb),
-                ll(config_.get<int64_t>("DIST.TIMEOUT"))));
+                ll(config_.get<int64_t>("DIST.TIMEOUT")), torch::get_num_threads()));
 }
 
 void Trainer::check_replicas(State& s) {
@@ -774,9 +779,17 @@ TrainResult Trainer::run() {
   result.next_epoch = s.start_epoch;
   for (int64_t epoch = s.start_epoch; epoch < settings_.epochs; ++epoch) {
     const int64_t first = epoch == s.start_epoch ? s.first_batch : 0;
-    train_epoch(s, epoch, first, result);
+    try {
+      train_epoch(s, epoch, first, result);
+      if (!result.interrupted) end_epoch(s, epoch, result);
+    } catch (const std::exception& e) {
+      if (!dist_.comm) throw;
+      // This rank's own error (a data file, a non-finite loss): the others are told before it exits, so
+      // that they name it, and exit at once instead of waiting for DIST.TIMEOUT.
+      logger_->error(e.what());
+      dist_.comm->fail(strformat("training at epoch %lld", ll(epoch)), e.what());
+    }
     if (result.interrupted) break;
-    end_epoch(s, epoch, result);
     result.next_epoch = epoch + 1;
     bool stop = stop_requested_.load() ||
                 (options_.stop_after_steps() > 0 && s.steps_this_process >= options_.stop_after_steps());

@@ -1,7 +1,7 @@
 // focal-dist-bench: the cost of data-parallel gradient averaging, per training step (forward + backward) of
 // a model from a config, on random inputs. Run it with 1 process for the baseline and under torchrun (or
 // RANK / WORLD_SIZE) for N processes; rank 0 prints, in milliseconds per step (medians):
-//   compute    forward + backward without communication
+//   compute    forward + backward without communication (each phase between two barriers: the slowest rank)
 //   ddp        forward + backward with the bucketed reducer (gradients all-reduced during backward)
 //   allreduce  the same gradient bytes all-reduced alone, after backward (no overlap possible)
 //   overlap    the share of the all-reduce hidden behind backward: 1 - (ddp - compute) / allreduce
@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -88,25 +89,28 @@ int main(int argc, char** argv) {
       reducer = std::make_unique<GradientReducer>(params, names, *comm, GradientReducerOptions());
     }
     std::vector<double> compute, ddp, allreduce;
-    for (int64_t i = 0; i < warmup + steps; ++i) {
+    // Each phase starts and ends with a barrier, so that every figure is the slowest rank's (a data-parallel
+    // step waits for it anyway) and the three are comparable.
+    auto timed = [&](std::vector<double>& into, bool record, const std::function<void()>& work) {
       if (comm) comm->barrier("bench barrier");
-      auto t = std::chrono::steady_clock::now();
-      step();
-      if (i >= warmup) compute.push_back(ms_since(t));
+      const auto t = std::chrono::steady_clock::now();
+      work();
+      if (comm) comm->barrier("bench barrier");
+      if (record) into.push_back(ms_since(t));
+    };
+    for (int64_t i = 0; i < warmup + steps; ++i) {
+      const bool record = i >= warmup;
+      timed(compute, record, step);
       if (!comm) continue;
-      comm->barrier("bench barrier");
-      t = std::chrono::steady_clock::now();
-      reducer->before_forward(true);
-      reducer->before_backward(true, {});
-      step();
-      if (i >= warmup) ddp.push_back(ms_since(t));
-      comm->barrier("bench barrier");
+      timed(ddp, record, [&] {
+        reducer->before_forward(true);
+        reducer->before_backward(true, {});
+        step();
+      });
       std::vector<torch::Tensor> grads;
       for (const auto& p : params) grads.push_back(p.grad().reshape({-1}));
       auto flat = torch::cat(grads);  // (numel,)
-      t = std::chrono::steady_clock::now();
-      comm->all_reduce(flat, "bench all-reduce");
-      if (i >= warmup) allreduce.push_back(ms_since(t));
+      timed(allreduce, record, [&] { comm->all_reduce(flat, "bench all-reduce"); });
     }
     if (env.rank != 0) return 0;
     const double c = median(compute), d = median(ddp), a = median(allreduce);

@@ -137,10 +137,12 @@ Config Config::defaults() {
   c.add_section("DIST");
   c.add_key("DIST.BACKEND", text("auto"), {"auto", "gloo", "nccl"});  // auto: nccl on CUDA, gloo on CPU
   c.add_key("DIST.TIMEOUT", integer(1800));  // seconds a collective may wait (PyTorch's default)
+  // Seconds without a heartbeat after which a rank is declared dead while the others wait (0: off).
+  c.add_key("DIST.HEARTBEAT_TIMEOUT", integer(60));
   c.add_key("DIST.BUCKET_CAP_MB", integer(25));
   c.add_key("DIST.BF16_COMPRESS", boolean(false));  // all-reduce gradients in bfloat16
   c.add_key("DIST.FIND_UNUSED_PARAMETERS", boolean(false));
-  c.add_key("DIST.BROADCAST_BUFFERS", boolean(true));  // rank 0's buffers before every forward, as DDP
+  c.add_key("DIST.BROADCAST_BUFFERS", boolean(true));  // rank 0's BatchNorm statistics before forward
 
   c.add_key("AMP_OPT_LEVEL", text(""));
   c.add_key("OUTPUT", text(""));

@@ -169,6 +169,28 @@ TEST_CASE("a hung rank makes the others exit non-zero after DIST.TIMEOUT, naming
   procs[1].signal(SIGKILL);
 }
 
+TEST_CASE("a frozen rank is found by its stopped heartbeat long before the backend's timeout", "[dist]") {
+  DistFixture f("frozen");
+  auto procs = f.launch(
+      "z", 3,
+      {"TRAIN.EPOCHS", "500", "DATA.BATCH_SIZE", "4", "DIST.TIMEOUT", "1800", "DIST.HEARTBEAT_TIMEOUT", "4"});
+  REQUIRE(
+      focal::test::wait_for_text(f.run_dir("z") / "log.txt", "Train: [1/500]", std::chrono::seconds(120)));
+  procs[2].signal(SIGSTOP);
+  const auto start = std::chrono::steady_clock::now();
+  for (int r : {0, 1}) {
+    auto status = procs[static_cast<size_t>(r)].wait_for(std::chrono::seconds(90));
+    INFO("rank " << r << ":\n" << procs[static_cast<size_t>(r)].output());
+    REQUIRE(status.has_value());
+    CHECK(*status == 1);
+    CHECK(procs[static_cast<size_t>(r)].output().find("rank 2 sent no heartbeat for 4 s") !=
+          std::string::npos);
+  }
+  CHECK(std::chrono::steady_clock::now() - start <
+        std::chrono::seconds(60));  // not the 1800 s of DIST.TIMEOUT
+  procs[2].signal(SIGKILL);
+}
+
 TEST_CASE("SIGTERM to every rank writes last.pth once from rank 0 and every rank exits 143", "[dist]") {
   DistFixture f("sigterm");
   auto procs = f.launch("t", 2, {"TRAIN.EPOCHS", "500", "DATA.BATCH_SIZE", "4"});

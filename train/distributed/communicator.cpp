@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <thread>
 
 namespace focal::train {
 
@@ -46,7 +47,9 @@ Communicator::Communicator(const LaunchEnv& env, CommunicatorOptions options)
                                                      : "file://" + env.file_store) +
                              ") failed: " + e.what());
   }
-  monitor_ = std::make_unique<FailureMonitor>(store_, rank_, world_size_, options_.heartbeat());
+  monitor_ = std::make_unique<FailureMonitor>(
+      store_, rank_, world_size_, options_.heartbeat(), options_.dead_after(),
+      [this](const std::string& why) { fail("waiting for the other ranks", why); });
 }
 
 Communicator::~Communicator() = default;
@@ -121,6 +124,9 @@ void Communicator::guard(const std::string& what, const std::function<void()>& b
 }
 
 void Communicator::fail(const std::string& what, const std::string& error) {
+  if (failing_.exchange(true)) {
+    for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));  // the first failure is exiting
+  }
   std::fprintf(stderr, "focal-train: error: rank %lld of %lld: %s failed: %s\n",
                static_cast<long long>(rank_), static_cast<long long>(world_size_), what.c_str(),
                error.c_str());

@@ -12,6 +12,7 @@
 #include <torch/types.h>
 #include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -26,6 +27,9 @@ struct CommunicatorOptions {
   // The device of NCCL's tensors (this process's GPU); collectives of "gloo" run on the CPU.
   TORCH_ARG(torch::Device, device) = torch::kCPU;
   TORCH_ARG(std::chrono::milliseconds, heartbeat) = std::chrono::milliseconds(1000);
+  // A rank whose heartbeat stopped this long while this one waits is declared dead (zero: only the
+  // backend's timeout applies).
+  TORCH_ARG(std::chrono::milliseconds, dead_after) = std::chrono::seconds(60);
 };
 
 class Communicator {
@@ -66,7 +70,8 @@ class Communicator {
   c10::intrusive_ptr<c10d::Store> store_;
   c10::intrusive_ptr<c10d::ProcessGroup> group_;
   std::unique_ptr<FailureMonitor> monitor_;
-  int64_t sequence_ = 0;  // numbers store keys so that no two exchanges share one
+  int64_t sequence_ = 0;              // numbers store keys so that no two exchanges share one
+  std::atomic<bool> failing_{false};  // the first failure reports and exits; a second one waits for it
 };
 
 }  // namespace focal::train

@@ -16,8 +16,14 @@ std::string as_text(const std::vector<uint8_t>& v) { return std::string(v.begin(
 }  // namespace
 
 FailureMonitor::FailureMonitor(c10::intrusive_ptr<c10d::Store> store, int64_t rank, int64_t world_size,
-                               std::chrono::milliseconds interval)
-    : store_(std::move(store)), rank_(rank), world_size_(world_size), interval_(interval) {
+                               std::chrono::milliseconds interval, std::chrono::milliseconds dead_after,
+                               std::function<void(const std::string&)> on_dead)
+    : store_(std::move(store)),
+      rank_(rank),
+      world_size_(world_size),
+      interval_(interval),
+      dead_after_(dead_after),
+      on_dead_(std::move(on_dead)) {
   thread_ = std::thread([this] { beat_loop(); });
 }
 
@@ -32,6 +38,7 @@ FailureMonitor::~FailureMonitor() {
 
 void FailureMonitor::set_phase(const std::string& phase) {
   std::lock_guard<std::mutex> lock(mutex_);
+  if (phase != phase_) phase_since_ = std::chrono::steady_clock::now();
   phase_ = phase;
 }
 
@@ -39,7 +46,13 @@ void FailureMonitor::beat_loop() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (!stop_) {
     const std::string phase = phase_;
+    const auto stuck_for = std::chrono::steady_clock::now() - phase_since_;
     lock.unlock();
+    if (dead_after_.count() > 0 && on_dead_ && stuck_for >= 5 * interval_) {
+      watch_peers();
+    } else {
+      seen_.clear();  // moving again: start afresh the next time it is stuck
+    }
     try {
       store_->add(beat_key(rank_), 1);
       store_->set(phase_key(rank_), std::vector<uint8_t>(phase.begin(), phase.end()));
@@ -48,6 +61,36 @@ void FailureMonitor::beat_loop() {
     }
     lock.lock();
     cv_.wait_for(lock, interval_, [this] { return stop_; });
+  }
+}
+
+void FailureMonitor::watch_peers() {
+  const auto now = std::chrono::steady_clock::now();
+  if (seen_.empty()) {
+    seen_.assign(static_cast<size_t>(world_size_), -1);
+    moved_.assign(static_cast<size_t>(world_size_), now);
+  }
+  std::string dead;
+  for (int64_t r = 0; r < world_size_; ++r) {
+    if (r == rank_) continue;
+    const auto i = static_cast<size_t>(r);
+    int64_t beats = seen_[i];
+    try {
+      beats = store_->add(beat_key(r), 0);
+    } catch (const std::exception&) {
+      // Unreachable store: counts as no movement; diagnose() tells the store's failure apart.
+    }
+    if (beats != seen_[i]) {
+      seen_[i] = beats;
+      moved_[i] = now;
+    } else if (now - moved_[i] >= dead_after_) {
+      dead += (dead.empty() ? "" : ", ") + std::to_string(r);
+    }
+  }
+  if (!dead.empty()) {
+    on_dead_("rank " + dead + " sent no heartbeat for " +
+             std::to_string(std::chrono::duration_cast<std::chrono::seconds>(dead_after_).count()) +
+             " s (DIST.HEARTBEAT_TIMEOUT) while this rank waited");
   }
 }
 

@@ -2,6 +2,8 @@
 
 #include "train/distributed/bf16_compress_hook.h"
 
+#include <torch/torch.h>
+
 #include <algorithm>
 #include <limits>
 #include <unordered_map>
@@ -11,6 +13,17 @@ namespace focal::train {
 GradientReducer::GradientReducer(std::vector<torch::Tensor> params, std::vector<std::string> names,
                                  Communicator& comm, GradientReducerOptions options)
     : options_(options) {
+  // A parameter with a dimension of size 1 may receive a gradient whose stride along it differs from the
+  // parameter's (still contiguous, so autograd keeps it); the Reducer then warns of a layout mismatch. Such
+  // gradients are re-laid out like their parameter before they are accumulated (only these small tensors).
+  for (auto& p : params) {
+    if (std::find(p.sizes().begin(), p.sizes().end(), 1) == p.sizes().end()) continue;
+    const std::vector<int64_t> strides = p.strides().vec();
+    p.register_hook([strides](const torch::Tensor& g) {
+      if (g.strides() == c10::IntArrayRef(strides)) return g;
+      return torch::empty_strided(g.sizes(), strides, g.options()).copy_(g);
+    });
+  }
   const std::vector<bool> sparse(params.size(), false);
   for (const auto& p : params) gradient_bytes_ += p.numel() * static_cast<int64_t>(p.element_size());
   // As DDP without unused parameters: one bucket for the first step (whose backward records the real
