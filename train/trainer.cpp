@@ -462,6 +462,11 @@ void Trainer::train_epoch(State& s, int64_t epoch, int64_t first_batch, TrainRes
   s.model->train();
   s.optimizer->zero_grad();
   AverageMeter batch_time, loss_m, norm_m;
+  // A run resumed inside the epoch continues the epoch's running averages: their sums are in the checkpoint.
+  if (first_batch > 0) {
+    loss_m.sum = s.progress.loss_sum, loss_m.count = s.progress.loss_count;
+    norm_m.sum = s.progress.norm_sum, norm_m.count = s.progress.norm_count;
+  }
   auto last = Clock::now();
   auto epoch_start = Clock::now();
   const double seconds_before = s.progress.seconds;
@@ -558,13 +563,15 @@ void Trainer::train_epoch(State& s, int64_t epoch, int64_t first_batch, TrainRes
 
     if (idx % st.print_freq == 0 || idx == n - 1) {
       const double lr = s.optimizer->param_groups()[0].options().get_lr();
-      logger_->info(
-          strformat("Train: [%lld/%lld][%lld/%lld]  eta %s  lr %.6f  time %.4f (%.4f)  %.1f img/s  "
-                    "loss %.4f (%.4f)  grad_norm %.4f (%.4f)  mem %.0fMB",
-                    ll(epoch), ll(st.epochs), ll(idx), ll(n),
-                    hms(batch_time.avg() * static_cast<double>(n - idx)).c_str(), lr, batch_time.val,
-                    batch_time.avg(), global_count / std::max(batch_time.avg(), 1e-9), loss_m.val,
-                    loss_m.avg(), norm_m.val, norm_m.avg(), memory_mib(device_)));
+      logger_->info(strformat(
+          "Train: [%lld/%lld][%lld/%lld]  eta %s  lr %.6f  time %.4f (%.4f)  %.1f img/s  "
+          "loss %.4f (%.4f)  grad_norm %s  mem %.0fMB",
+          ll(epoch), ll(st.epochs), ll(idx), ll(n),
+          hms(batch_time.avg() * static_cast<double>(n - idx)).c_str(), lr, batch_time.val, batch_time.avg(),
+          global_count / std::max(batch_time.avg(), 1e-9), loss_m.val, loss_m.avg(),
+          // Under accumulation the first lines come before any optimizer step: no norm yet.
+          norm_m.count > 0 ? strformat("%.4f (%.4f)", norm_m.val, norm_m.avg()).c_str() : "- (no step yet)",
+          memory_mib(device_)));
       if (s.tb) {
         s.tb->add_scalar("train/loss", loss_value, s.steps);
         s.tb->add_scalar("train/lr", lr, s.steps);
