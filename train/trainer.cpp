@@ -51,6 +51,19 @@ std::vector<torch::Tensor> trainable_parameters(torch::nn::Module& m) {
   return out;
 }
 
+// Sets this process's generators (undefined states are left alone).
+void restore_generators(const RankRng& r, const torch::Device& device, torch::Generator& mixup) {
+  if (r.torch.defined()) {
+    auto cpu = at::detail::getDefaultCPUGenerator();  // a handle sharing the global generator
+    cpu.set_state(r.torch);
+  }
+  if (r.cuda.defined() && device.is_cuda()) {
+    auto cuda = at::globalContext().defaultGenerator(device);
+    cuda.set_state(r.cuda);
+  }
+  if (r.mixup.defined()) mixup.set_state(r.mixup);
+}
+
 // Copies a finished checkpoint to another name (temporary file, then rename).
 void copy_checkpoint(const std::filesystem::path& from, const std::filesystem::path& to) {
   auto tmp = temporary_sibling(to);
@@ -292,15 +305,7 @@ void Trainer::load_resume(State& s, const std::filesystem::path& path) {
   s.max_accuracy = ck.max_accuracy;
   s.max_accuracy_ema = ck.max_accuracy_ema;
   // Random state last: building the models above drew from the default generator.
-  if (ck.rng_torch.defined()) {
-    auto cpu = at::detail::getDefaultCPUGenerator();  // a handle sharing the global generator
-    cpu.set_state(ck.rng_torch);
-  }
-  if (ck.rng_cuda.defined() && device_.is_cuda()) {
-    auto cuda = at::globalContext().defaultGenerator(device_);
-    cuda.set_state(ck.rng_cuda);
-  }
-  if (ck.rng_mixup.defined()) s.mixup_gen.set_state(ck.rng_mixup);
+  restore_generators(RankRng{ck.rng_torch, ck.rng_cuda, ck.rng_mixup}, device_, s.mixup_gen);
   adapt_resume_to_world_size(s, ck, path.string());
   if (s.start_epoch >= settings_.epochs) {
     logger_->info(
@@ -375,17 +380,7 @@ void Trainer::check_replicas(State& s) {
 }
 
 void Trainer::adapt_resume_to_world_size(State& s, const TrainingCheckpoint& ck, const std::string& source) {
-  auto restore = [&](const RankRng& r) {
-    if (r.torch.defined()) {
-      auto cpu = at::detail::getDefaultCPUGenerator();  // a handle sharing the global generator
-      cpu.set_state(r.torch);
-    }
-    if (r.cuda.defined() && device_.is_cuda()) {
-      auto cuda = at::globalContext().defaultGenerator(device_);
-      cuda.set_state(r.cuda);
-    }
-    if (r.mixup.defined()) s.mixup_gen.set_state(r.mixup);
-  };
+  auto restore = [&](const RankRng& r) { restore_generators(r, device_, s.mixup_gen); };
   if (ck.world_size == dist_.world_size) {
     const auto rank = static_cast<size_t>(dist_.rank);
     if (rank < ck.rank_rng.size()) restore(ck.rank_rng[rank]);
@@ -421,7 +416,7 @@ void Trainer::save_checkpoint(State& s, const std::filesystem::path& path, int64
   RankRng mine;
   mine.torch = at::detail::getDefaultCPUGenerator().get_state();
   if (device_.is_cuda()) mine.cuda = at::globalContext().defaultGenerator(device_).get_state();
-  if (s.mixup) mine.mixup = s.mixup_gen.get_state();
+  if (s.mixup) mine.mixup = s.mixup_gen.get_state();  // restore_generators() is the inverse
   std::vector<RankRng> ranks;
   if (dist_.comm) ranks = gather_rank_rng(*dist_.comm, mine);  // every rank takes part
   if (!dist_.is_main()) return;
