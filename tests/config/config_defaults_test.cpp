@@ -230,15 +230,13 @@ TEST_CASE("the schema has exactly the original keys plus our additions", "[confi
                                              "THROUGHPUT_MODE",
                                              "DEBUG_MODE",
                                              "LOCAL_RANK"};
-  const std::vector<std::string> ours = {"MODEL.FOCAL.ATTN_DROP_RATE",
-                                         "MODEL.FOCAL.LAYERSCALE_VALUE",
-                                         "MODEL.HALONET.ACT_LAYER",
-                                         "MODEL.HALONET.USE_SE",
-                                         "MODEL.HALONET.NUM_HEADS",
-                                         "TRAIN.AMP",
-                                         "TRAIN.EMA.ENABLE",
-                                         "TRAIN.EMA.DECAY",
-                                         "TRAIN.PRETRAINED"};
+  const std::vector<std::string> ours = {
+      "MODEL.FOCAL.ATTN_DROP_RATE", "MODEL.FOCAL.LAYERSCALE_VALUE", "MODEL.HALONET.ACT_LAYER",
+      "MODEL.HALONET.USE_SE", "MODEL.HALONET.NUM_HEADS", "TRAIN.AMP", "TRAIN.EMA.ENABLE", "TRAIN.EMA.DECAY",
+      "TRAIN.PRETRAINED",
+      // Data-parallel training (the original takes these from torch.distributed's defaults).
+      "DIST.BACKEND", "DIST.TIMEOUT", "DIST.HEARTBEAT_TIMEOUT", "DIST.BUCKET_CAP_MB", "DIST.BF16_COMPRESS",
+      "DIST.FIND_UNUSED_PARAMETERS", "DIST.BROADCAST_BUFFERS"};
   std::vector<std::string> expected = original;
   expected.insert(expected.end(), ours.begin(), ours.end());
   std::vector<std::string> actual = Config::defaults().keys();
