@@ -8,11 +8,12 @@
 #   - (--cold, or without unshare) configures and builds the copy from scratch (a full build, once per DIR).
 #
 # usage: scripts/mutation_check.sh [--scratch DIR] [--list FILE] [--only NAME_REGEX] [--jobs N] [--all-tests]
-#                                  [--cold]
+#                                  [--extended] [--cold]
 #   --scratch DIR   where the copy (and its build) live (default /tmp/focal-mutation)
 #   --list FILE     mutations to plant (default: the list at the end of this script)
 #   --only REGEX    plant only the mutations whose name matches
 #   --all-tests     run the whole suite for every mutation instead of the labels the mutation names
+#   --extended      the default list and 14 more (about 1.5 min each on 2 cores)
 # FOCAL_BUILD_LOCK: a lock file to hold (flock) while build/ is copied, when other builds may run in it.
 #
 # A mutation is a block of the list:
@@ -63,6 +64,95 @@ labels: test_train
 END_OF_MUTATIONS
 }
 
+# --extended adds these: more of the wiring, the schedule, the augmentations, the geometry and the writer.
+extended_mutations() {
+  cat <<'END_OF_MUTATIONS'
+## EMA: decay and 1 - decay swapped
+file: train/model_ema.cpp
+labels: test_train
+-       e.mul_(d).add_(m.detach().to(e.device()), 1.0 - d);  // (same shape as the parameter)
++       e.mul_(1.0 - d).add_(m.detach().to(e.device()), d);  // (same shape as the parameter)
+
+## trainer: gradient clipping dropped
+file: train/trainer.cpp
+labels: test_train
+-       s.last_grad_norm = clip_grad_norm(s.params, st.clip_grad);
++       s.last_grad_norm = clip_grad_norm(s.params, 0.0);
+
+## trainer: best.pth copied after every epoch
+file: train/trainer.cpp
+labels: test_train
+-     if (improved) copy_checkpoint(last, run_dir_ / "best.pth");
++     copy_checkpoint(last, run_dir_ / "best.pth");
+
+## trainer: SAVE_FREQ counted from epoch 1
+file: train/trainer.cpp
+labels: test_train
+-     if (epoch % st.save_freq == 0 || epoch == st.epochs - 1) {
++     if ((epoch + 1) % st.save_freq == 0 || epoch == st.epochs - 1) {
+
+## schedule: warm-up ramps one step late
+file: train/lr_scheduler.cpp
+labels: test_train
+-     return o.warmup_lr_init() + static_cast<double>(t) * slope;
++     return o.warmup_lr_init() + static_cast<double>(t > 0 ? t - 1 : 0) * slope;
+
+## schedule: cosine over the decay part only
+file: train/lr_scheduler.cpp
+labels: test_train
+-   double t_i = static_cast<double>(o.t_initial());
++   double t_i = static_cast<double>(o.t_initial() - o.warmup_t());
+
+## random erasing: box area not divided by the count
+file: data/random_erasing.cpp
+labels: test_data
+-       const double target_area = rng.uniform(o.min_area(), o.max_area()) * area / static_cast<double>(count);
++       const double target_area = rng.uniform(o.min_area(), o.max_area()) * area;
+
+## RandAugment: magnitude noise ignored
+file: data/rand_augment.cpp
+labels: test_data
+-       magnitude = rng.normal(magnitude, options_.magnitude_std());
++       magnitude = rng.normal(magnitude, 0.0);
+
+## Mixup: switch probability inverted
+file: data/mixup.cpp
+labels: test_data
+-     const bool cutmix = uniform01(gen) < o_.switch_prob;
++     const bool cutmix = uniform01(gen) >= o_.switch_prob;
+
+## RRC: fallback clamps to the wrong end of the ratio range
+file: data/random_resized_crop.cpp
+labels: test_data
+-     w = static_cast<int64_t>(std::nearbyint(static_cast<double>(h) * o.ratio_max()));
++     w = static_cast<int64_t>(std::nearbyint(static_cast<double>(h) * o.ratio_min()));
+
+## geometry: padded pooled keys not masked
+file: focal/model/focal_geometry.cpp
+labels: test_focal_model test_focal_parity
+-           mask_acc[w][slot + j] = -100.0f;
++           mask_acc[w][slot + j] = 0.0f;
+
+## geometry: rolled keys shifted the other way
+file: focal/model/focal_geometry.cpp
+labels: test_focal_model test_focal_parity
+-             const int64_t y = ((w / g.windows_w) * ws + a - shifts[d][0] % hp + hp) % hp;
++             const int64_t y = ((w / g.windows_w) * ws + a + shifts[d][0] % hp + hp) % hp;
+
+## checkpoint writer: epoch written one ahead
+file: train/training_checkpoint.cpp
+labels: test_train
+-   d.insert("epoch", c.epoch);
++   d.insert("epoch", c.epoch + 1);
+
+## checkpoint writer: max_accuracy_ema not written from its own field
+file: train/training_checkpoint.cpp
+labels: test_train
+-   d.insert("max_accuracy_ema", c.max_accuracy_ema);
++   d.insert("max_accuracy_ema", c.max_accuracy);
+END_OF_MUTATIONS
+}
+
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 scratch=/tmp/focal-mutation
@@ -70,6 +160,7 @@ list=""
 only=""
 jobs=$(nproc)
 all_tests=0
+extended=0
 cold=0
 inside=0
 while [ $# -gt 0 ]; do
@@ -80,6 +171,7 @@ while [ $# -gt 0 ]; do
     --jobs) jobs=$2; shift 2 ;;
     --all-tests) all_tests=1; shift ;;
     --cold) cold=1; shift ;;
+    --extended) extended=1; shift ;;
     --inside) inside=1; shift ;;
     -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -89,6 +181,10 @@ if [ -z "$list" ]; then
   list=$scratch/mutations.txt
   mkdir -p "$scratch"
   default_mutations > "$list"
+  if [ "$extended" = 1 ]; then
+    echo >> "$list"
+    extended_mutations >> "$list"
+  fi
 fi
 
 src=$scratch/src
