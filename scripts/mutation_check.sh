@@ -173,7 +173,7 @@ while [ $# -gt 0 ]; do
     --cold) cold=1; shift ;;
     --extended) extended=1; shift ;;
     --inside) inside=1; shift ;;
-    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
