@@ -6,13 +6,17 @@
 //   allreduce  the same gradient bytes all-reduced alone, after backward (no overlap possible)
 //   overlap    the share of the all-reduce hidden behind backward: 1 - (ddp - compute) / allreduce
 // and the images/s of the whole group. Not a test: it prints figures, it asserts nothing.
+#include "eval/arg_parser.h"
 #include "focal/config/config.h"
 #include "focal/model/cpu_allocator.h"
+#include "focal/model/device.h"
 #include "focal/zoo/model_zoo.h"
 #include "train/distributed/communicator.h"
 #include "train/distributed/gradient_reducer.h"
 #include "train/distributed/launch_env.h"
 
+#include <c10/core/impl/DeviceGuardImplInterface.h>
+#include <torch/cuda.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -39,34 +43,29 @@ double ms_since(std::chrono::steady_clock::time_point t) {
 
 int main(int argc, char** argv) {
   focal::tune_cpu_allocator();
-  std::string cfg;
-  int64_t batch = 8, steps = 10, warmup = 3;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string a = argv[i], v = argv[i + 1];
-    if (a == "--cfg")
-      cfg = v;
-    else if (a == "--batch-size")
-      batch = std::stoll(v);
-    else if (a == "--steps")
-      steps = std::stoll(v);
-    else if (a == "--warmup")
-      warmup = std::stoll(v);
-    else {
-      std::fprintf(stderr, "focal-dist-bench: unknown option %s\n", a.c_str());
-      return 2;
-    }
-  }
-  if (cfg.empty()) {
-    std::fprintf(
-        stderr,
-        "usage: focal-dist-bench --cfg FILE [--batch-size B (per process)] [--steps N] [--warmup W]\n");
-    return 2;
-  }
   try {
+    focal::eval::ArgParser args("focal-dist-bench",
+                                "Step time with and without the data-parallel reducer, and its overlap "
+                                "(run under torchrun for several processes).");
+    args.option("cfg", "model configuration (YAML)")
+        .option("batch-size", "images per process", "8")
+        .option("steps", "timed steps", "10")
+        .option("warmup", "untimed steps first", "3")
+        .option("device", "cpu, or cuda (NCCL; each process on GPU LOCAL_RANK)", "cpu");
+    if (!args.parse(argc, argv)) return 0;
+    if (!args.has("cfg")) throw std::invalid_argument("--cfg FILE is required (see --help)");
+    const std::string cfg = args.get("cfg");
+    const int64_t batch = args.get_int("batch-size"), steps = args.get_int("steps"),
+                  warmup = args.get_int("warmup");
+    const std::string device = args.get("device");
     const auto config = focal::Config::from_file(cfg);
     const auto env = launch_env_from_environment();
+    const torch::Device dev = focal::parse_device(
+        device == "cuda" && env.distributed() ? "cuda:" + std::to_string(env.local_rank) : device);
+    if (dev.is_cuda()) c10::impl::getDeviceGuardImpl(c10::DeviceType::CUDA)->setDevice(dev);
     torch::manual_seed(0);
     auto model = focal::create_model_from_config(config);
+    model->to(dev);
     model->train();
     std::vector<torch::Tensor> params;
     std::vector<std::string> names;
@@ -76,8 +75,8 @@ int main(int argc, char** argv) {
     }
     const int64_t size = config.get<int64_t>("DATA.IMG_SIZE");
     const int64_t chans = config.get<int64_t>("MODEL.FOCAL.IN_CHANS");
-    auto x = torch::randn({batch, chans, size, size});                              // (B, C, H, W)
-    auto y = torch::randint(0, config.get<int64_t>("MODEL.NUM_CLASSES"), {batch});  // (B,)
+    auto x = torch::randn({batch, chans, size, size}).to(dev);                              // (B, C, H, W)
+    auto y = torch::randint(0, config.get<int64_t>("MODEL.NUM_CLASSES"), {batch}).to(dev);  // (B,)
     auto step = [&] {
       model->zero_grad();
       torch::nn::functional::cross_entropy(model->forward(x), y).backward();
@@ -85,7 +84,8 @@ int main(int argc, char** argv) {
     std::unique_ptr<Communicator> comm;
     std::unique_ptr<GradientReducer> reducer;
     if (env.distributed()) {
-      comm = std::make_unique<Communicator>(env, CommunicatorOptions());
+      comm = std::make_unique<Communicator>(
+          env, CommunicatorOptions().backend(dev.is_cuda() ? "nccl" : "gloo").device(dev));
       reducer = std::make_unique<GradientReducer>(params, names, *comm, GradientReducerOptions());
     }
     std::vector<double> compute, ddp, allreduce;
@@ -95,6 +95,7 @@ int main(int argc, char** argv) {
       if (comm) comm->barrier("bench barrier");
       const auto t = std::chrono::steady_clock::now();
       work();
+      if (dev.is_cuda()) torch::cuda::synchronize();
       if (comm) comm->barrier("bench barrier");
       if (record) into.push_back(ms_since(t));
     };
@@ -115,10 +116,10 @@ int main(int argc, char** argv) {
     if (env.rank != 0) return 0;
     const double c = median(compute), d = median(ddp), a = median(allreduce);
     const double world = static_cast<double>(env.world_size);
-    std::printf("model %s, batch %lld per process, %lld process(es), %d thread(s) each, %lld timed steps\n",
-                config.get<std::string>("MODEL.NAME").c_str(), static_cast<long long>(batch),
-                static_cast<long long>(env.world_size), torch::get_num_threads(),
-                static_cast<long long>(steps));
+    std::printf(
+        "model %s on %s, batch %lld per process, %lld process(es), %d thread(s) each, %lld timed steps\n",
+        config.get<std::string>("MODEL.NAME").c_str(), dev.str().c_str(), static_cast<long long>(batch),
+        static_cast<long long>(env.world_size), torch::get_num_threads(), static_cast<long long>(steps));
     std::printf("compute %.1f ms (%.1f images/s for the group)\n", c, world * batch * 1000.0 / c);
     if (comm) {
       const double overlap = a > 0 ? std::clamp(1.0 - (d - c) / a, 0.0, 1.0) : 0.0;
