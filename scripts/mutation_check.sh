@@ -57,7 +57,7 @@ labels: test_focal_model test_focal_parity
 + torch::Tensor relative_position_index(int64_t ws) { return relative_position_index_to_windows(ws, ws).t().contiguous(); }
 
 ## checkpoint writer: max_accuracy written from the EMA's
-file: train/training_checkpoint.cpp
+file: train/checkpoint/training_checkpoint.cpp
 labels: test_train
 -   d.insert("max_accuracy", c.max_accuracy);
 +   d.insert("max_accuracy", c.max_accuracy_ema);
@@ -68,7 +68,7 @@ END_OF_MUTATIONS
 extended_mutations() {
   cat <<'END_OF_MUTATIONS'
 ## EMA: decay and 1 - decay swapped
-file: train/model_ema.cpp
+file: train/recipe/model_ema.cpp
 labels: test_train
 -       e.mul_(d).add_(m.detach().to(e.device()), 1.0 - d);  // (same shape as the parameter)
 +       e.mul_(1.0 - d).add_(m.detach().to(e.device()), d);  // (same shape as the parameter)
@@ -92,13 +92,13 @@ labels: test_train
 +     if ((epoch + 1) % st.save_freq == 0 || epoch == st.epochs - 1) {
 
 ## schedule: warm-up ramps one step late
-file: train/lr_scheduler.cpp
+file: train/recipe/lr_scheduler.cpp
 labels: test_train
 -     return o.warmup_lr_init() + static_cast<double>(t) * slope;
 +     return o.warmup_lr_init() + static_cast<double>(t > 0 ? t - 1 : 0) * slope;
 
 ## schedule: cosine over the decay part only
-file: train/lr_scheduler.cpp
+file: train/recipe/lr_scheduler.cpp
 labels: test_train
 -   double t_i = static_cast<double>(o.t_initial());
 +   double t_i = static_cast<double>(o.t_initial() - o.warmup_t());
@@ -140,13 +140,13 @@ labels: test_focal_model test_focal_parity
 +             const int64_t y = ((w / g.windows_w) * ws + a + shifts[d][0] % hp + hp) % hp;
 
 ## checkpoint writer: epoch written one ahead
-file: train/training_checkpoint.cpp
+file: train/checkpoint/training_checkpoint.cpp
 labels: test_train
 -   d.insert("epoch", c.epoch);
 +   d.insert("epoch", c.epoch + 1);
 
 ## checkpoint writer: max_accuracy_ema not written from its own field
-file: train/training_checkpoint.cpp
+file: train/checkpoint/training_checkpoint.cpp
 labels: test_train
 -   d.insert("max_accuracy_ema", c.max_accuracy_ema);
 +   d.insert("max_accuracy_ema", c.max_accuracy);

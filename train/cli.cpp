@@ -1,7 +1,7 @@
 #include "train/cli.h"
 
-#include "train/amp_mode.h"
-#include "train/output_dir.h"
+#include "train/recipe/amp_mode.h"
+#include "train/output/output_dir.h"
 
 #include <cstdio>
 #include <filesystem>

@@ -3,8 +3,8 @@
 #include "focal/model/autocast_scope.h"
 
 #include "train/metrics.h"
-#include "train/resource_usage.h"
-#include "train/text_format.h"
+#include "train/output/resource_usage.h"
+#include "train/output/text_format.h"
 
 #include <torch/torch.h>
 

@@ -3,11 +3,11 @@
 // validation loader, averaged over samples; with several processes each image is evaluated on exactly one rank and the
 // sums are reduced over ranks, so every image counts once.
 #include "data/loader.h"
-#include "train/amp_mode.h"
+#include "train/recipe/amp_mode.h"
 #include "train/distributed.h"
 
 #include <torch/nn/module.h>
-#include "train/run_log.h"
+#include "train/output/run_log.h"
 
 #include <functional>
 #include <memory>

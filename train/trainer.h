@@ -8,12 +8,12 @@
 #include "focal/model/classifier.h"
 #include "train/distributed.h"
 #include "train/evaluate.h"
-#include "train/train_settings.h"
+#include "train/recipe/train_settings.h"
 
 #include <torch/arg.h>
 #include <torch/nn/module.h>
 #include <torch/optim/optimizer.h>
-#include "train/run_log.h"
+#include "train/output/run_log.h"
 
 #include <atomic>
 #include <cstdint>

@@ -1,7 +1,7 @@
 #include "tests/distributed/dist_fixture.h"
 
 #include "tests/support/test_env.h"
-#include "train/training_checkpoint.h"
+#include "train/checkpoint/training_checkpoint.h"
 
 #include <catch2/catch.hpp>
 #include <opencv2/imgcodecs.hpp>

@@ -13,7 +13,7 @@
 #include "train/distributed/gradient_reducer.h"
 #include "train/distributed/launch_env.h"
 #include "train/distributed/run_consistency.h"
-#include "train/grad_scaler.h"
+#include "train/recipe/grad_scaler.h"
 
 #include <torch/torch.h>
 

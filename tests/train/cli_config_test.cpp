@@ -1,8 +1,8 @@
 // The command line and configuration resolution of focal-train, and the errors a user sees for bad input.
 #include "tests/support/test_env.h"
 #include "train/cli.h"
-#include "train/output_dir.h"
-#include "train/train_settings.h"
+#include "train/output/output_dir.h"
+#include "train/recipe/train_settings.h"
 
 #include <catch2/catch.hpp>
 

@@ -1,7 +1,7 @@
 // The LR curve against its closed form and against timm's CosineLRScheduler.
-#include "train/lr_scheduler.h"
+#include "train/recipe/lr_scheduler.h"
 #include "tests/support/test_env.h"
-#include "train/lr_scaling.h"
+#include "train/recipe/lr_scaling.h"
 
 #include <torch/torch.h>
 #include <catch2/catch.hpp>

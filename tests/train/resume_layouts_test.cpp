@@ -7,7 +7,7 @@
 #include "focal/io/state_dict.h"
 #include "tests/support/test_env.h"
 #include "train/trainer.h"
-#include "train/training_checkpoint.h"
+#include "train/checkpoint/training_checkpoint.h"
 
 #include <torch/torch.h>
 #include <catch2/catch.hpp>

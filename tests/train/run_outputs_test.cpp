@@ -1,10 +1,10 @@
 // The files a run leaves for people: metrics.csv, TensorBoard event files (read back by TensorBoard's own
 // reader), and the PNG plot.
 #include "tests/support/test_env.h"
-#include "train/crc32c.h"
-#include "train/metrics_csv.h"
-#include "train/tensorboard_writer.h"
-#include "train/training_plot.h"
+#include "train/output/crc32c.h"
+#include "train/output/metrics_csv.h"
+#include "train/output/tensorboard_writer.h"
+#include "train/output/training_plot.h"
 
 #include <catch2/catch.hpp>
 #include <opencv2/imgcodecs.hpp>

@@ -3,7 +3,7 @@
 // complete, and the tick labels of curves.png.
 #include "tests/support/test_env.h"
 #include "train/trainer.h"
-#include "train/training_plot.h"
+#include "train/output/training_plot.h"
 
 #include <catch2/catch.hpp>
 #include <opencv2/core.hpp>

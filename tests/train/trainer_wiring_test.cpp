@@ -13,9 +13,9 @@
 #include "focal/zoo/model_zoo.h"
 #include "tests/support/test_env.h"
 #include "train/cli.h"
-#include "train/metrics_csv.h"
+#include "train/output/metrics_csv.h"
 #include "train/trainer.h"
-#include "train/training_checkpoint.h"
+#include "train/checkpoint/training_checkpoint.h"
 
 #include <torch/torch.h>
 #include <catch2/catch.hpp>

@@ -3,7 +3,7 @@
 // parameters (seeded with SEED + rank), so resuming a data-parallel run exactly needs all of them, and only
 // rank 0 writes the file. The states travel through the store as length-prefixed byte strings.
 #include "train/distributed/communicator.h"
-#include "train/training_checkpoint.h"
+#include "train/checkpoint/training_checkpoint.h"
 
 #include <string>
 #include <vector>

@@ -1,4 +1,4 @@
-#include "train/output_dir.h"
+#include "train/output/output_dir.h"
 
 #include <unistd.h>
 

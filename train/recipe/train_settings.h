@@ -4,10 +4,10 @@
 // Mixup settings. Invalid values throw focal::ConfigError naming the key.
 #include "data/data_factory.h"
 #include "focal/config/config.h"
-#include "train/amp_mode.h"
+#include "train/recipe/amp_mode.h"
 #include "train/distributed.h"
-#include "train/lr_scheduler.h"
-#include "train/optimizer_factory.h"
+#include "train/recipe/lr_scheduler.h"
+#include "train/recipe/optimizer_factory.h"
 
 #include <cstdint>
 #include <optional>

@@ -1,6 +1,6 @@
-#include "train/training_plot.h"
+#include "train/output/training_plot.h"
 
-#include "train/atomic_file.h"
+#include "train/checkpoint/atomic_file.h"
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>

@@ -1,4 +1,4 @@
-#include "train/criterion.h"
+#include "train/recipe/criterion.h"
 
 #include <torch/torch.h>
 

@@ -1,4 +1,4 @@
-#include "train/lr_scaling.h"
+#include "train/recipe/lr_scaling.h"
 
 namespace focal::train {
 

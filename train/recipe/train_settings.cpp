@@ -1,6 +1,6 @@
-#include "train/train_settings.h"
+#include "train/recipe/train_settings.h"
 
-#include "train/lr_scaling.h"
+#include "train/recipe/lr_scaling.h"
 
 #include <cmath>
 

@@ -1,6 +1,6 @@
-#include "train/tensorboard_writer.h"
+#include "train/output/tensorboard_writer.h"
 
-#include "train/crc32c.h"
+#include "train/output/crc32c.h"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-#include "train/resource_usage.h"
+#include "train/output/resource_usage.h"
 
 #include <ATen/DeviceAccelerator.h>
 #include <unistd.h>

@@ -1,6 +1,6 @@
-#include "train/metrics_csv.h"
+#include "train/output/metrics_csv.h"
 
-#include "train/atomic_file.h"
+#include "train/checkpoint/atomic_file.h"
 
 #include <cmath>
 #include <cstdio>

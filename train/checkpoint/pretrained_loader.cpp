@@ -1,4 +1,4 @@
-#include "train/pretrained_loader.h"
+#include "train/checkpoint/pretrained_loader.h"
 
 #include "focal/io/state_dict.h"
 #include "focal/model/weight_init.h"

@@ -1,4 +1,4 @@
-#include "train/text_format.h"
+#include "train/output/text_format.h"
 
 #include <algorithm>
 #include <cstdarg>

@@ -1,4 +1,4 @@
-#include "train/ivalue_dict.h"
+#include "train/checkpoint/ivalue_dict.h"
 
 #include <ATen/core/List.h>
 #include <torch/types.h>

@@ -1,8 +1,8 @@
-#include "train/training_checkpoint.h"
+#include "train/checkpoint/training_checkpoint.h"
 
 #include "focal/io/checkpoint.h"
 #include "focal/io/checkpoint_writer.h"
-#include "train/ivalue_dict.h"
+#include "train/checkpoint/ivalue_dict.h"
 
 #include <torch/optim/adamw.h>
 #include <torch/optim/sgd.h>

@@ -1,4 +1,4 @@
-#include "train/grad_norm.h"
+#include "train/recipe/grad_norm.h"
 
 #include <torch/torch.h>
 

@@ -1,6 +1,6 @@
-#include "train/optimizer_factory.h"
+#include "train/recipe/optimizer_factory.h"
 
-#include "train/ivalue_dict.h"
+#include "train/checkpoint/ivalue_dict.h"
 
 #include <torch/optim/adamw.h>
 #include <torch/optim/sgd.h>

@@ -1,6 +1,6 @@
-#include "train/lr_scheduler.h"
+#include "train/recipe/lr_scheduler.h"
 
-#include "train/ivalue_dict.h"
+#include "train/checkpoint/ivalue_dict.h"
 
 #include <cmath>
 #include <stdexcept>

@@ -1,4 +1,4 @@
-#include "train/run_log.h"
+#include "train/output/run_log.h"
 
 #include <spdlog/logger.h>
 #include <spdlog/sinks/basic_file_sink.h>

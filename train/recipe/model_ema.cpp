@@ -1,4 +1,4 @@
-#include "train/model_ema.h"
+#include "train/recipe/model_ema.h"
 
 #include <torch/torch.h>
 

@@ -1,7 +1,7 @@
 #pragma once
 // metrics.csv: one row per epoch, with a header, written whole to a temporary file and renamed so that a
 // reader never sees half a row. A resumed run reads the rows back and continues the same file.
-#include "train/epoch_record.h"
+#include "train/output/epoch_record.h"
 
 #include <filesystem>
 #include <string>

@@ -1,6 +1,6 @@
-#include "train/grad_scaler.h"
+#include "train/recipe/grad_scaler.h"
 
-#include "train/ivalue_dict.h"
+#include "train/checkpoint/ivalue_dict.h"
 
 #include <torch/torch.h>
 

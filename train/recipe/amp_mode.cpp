@@ -1,4 +1,4 @@
-#include "train/amp_mode.h"
+#include "train/recipe/amp_mode.h"
 
 #include <stdexcept>
 

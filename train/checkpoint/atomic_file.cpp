@@ -1,4 +1,4 @@
-#include "train/atomic_file.h"
+#include "train/checkpoint/atomic_file.h"
 
 #include <unistd.h>
 

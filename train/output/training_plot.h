@@ -1,7 +1,7 @@
 #pragma once
 // A PNG of the training curves drawn with OpenCV: three panels (loss, learning rate, top-1 accuracy) over
 // epochs, each with axes, tick labels, a title and a legend.
-#include "train/epoch_record.h"
+#include "train/output/epoch_record.h"
 
 #include <filesystem>
 #include <string>
