@@ -1,7 +1,7 @@
 #include "train/cli.h"
 
-#include "train/recipe/amp_mode.h"
 #include "train/output/output_dir.h"
+#include "train/recipe/amp_mode.h"
 
 #include <cstdio>
 #include <filesystem>

@@ -1,10 +1,10 @@
 #pragma once
 // Validation as the original validate(): cross-entropy loss, top-1 and top-5 accuracy over the whole
-// validation loader, averaged over samples; with several processes each image is evaluated on exactly one rank and the
-// sums are reduced over ranks, so every image counts once.
+// validation loader, averaged over samples; with several processes each image is evaluated on exactly one
+// rank and the sums are reduced over ranks, so every image counts once.
 #include "data/loader.h"
-#include "train/recipe/amp_mode.h"
 #include "train/distributed.h"
+#include "train/recipe/amp_mode.h"
 
 #include <torch/nn/module.h>
 #include "train/output/run_log.h"

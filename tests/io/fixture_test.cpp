@@ -14,7 +14,8 @@
 namespace fs = std::filesystem;
 
 TEST_CASE("every fixture checkpoint reads as Python reads it", "[io][fixtures][python]") {
-  if (!focal::test::have_fixtures()) FOCAL_SKIP_MISSING("fixtures missing: " + focal::test::fixtures_dir().string());
+  if (!focal::test::have_fixtures())
+    FOCAL_SKIP_MISSING("fixtures missing: " + focal::test::fixtures_dir().string());
   auto ref = focal::test::reference_data();
   if (!ref) FOCAL_SKIP_MISSING("no reference Python with torch and numpy");
   int files = 0;
@@ -31,7 +32,8 @@ TEST_CASE("every fixture checkpoint reads as Python reads it", "[io][fixtures][p
 }
 
 TEST_CASE("zip and legacy checkpoints of focal_micro_224 hold identical weights", "[io][fixtures]") {
-  if (!focal::test::have_fixtures()) FOCAL_SKIP_MISSING("fixtures missing: " + focal::test::fixtures_dir().string());
+  if (!focal::test::have_fixtures())
+    FOCAL_SKIP_MISSING("fixtures missing: " + focal::test::fixtures_dir().string());
   const auto dir = focal::test::fixtures_dir();
   const auto zip = focal::io::read_state_dict((dir / "focal_micro_224.pth").string());
   const auto legacy = focal::io::read_state_dict((dir / "focal_micro_224.legacy.pth").string());
@@ -51,7 +53,8 @@ TEST_CASE("zip and legacy checkpoints of focal_micro_224 hold identical weights"
 //   p1 = p0 * (1 - lr * wd) - lr * m_hat / (sqrt(v_hat) + eps),  m_hat = m / (1 - b1^t),  v_hat = v / (1 -
 //   b2^t)
 TEST_CASE("the training checkpoint holds focal_micro_224 after its one AdamW step", "[io][fixtures]") {
-  if (!focal::test::have_fixtures()) FOCAL_SKIP_MISSING("fixtures missing: " + focal::test::fixtures_dir().string());
+  if (!focal::test::have_fixtures())
+    FOCAL_SKIP_MISSING("fixtures missing: " + focal::test::fixtures_dir().string());
   const auto dir = focal::test::fixtures_dir();
   const auto before = focal::io::read_state_dict((dir / "focal_micro_224.pth").string());
   const auto root = focal::io::read_pickle_file((dir / "focal_micro_224.train_ckpt.pth").string());
@@ -89,7 +92,8 @@ TEST_CASE("the training checkpoint holds focal_micro_224 after its one AdamW ste
 }
 
 TEST_CASE("the training checkpoint's yacs config and optimizer state are readable", "[io][fixtures]") {
-  if (!focal::test::have_fixtures()) FOCAL_SKIP_MISSING("fixtures missing: " + focal::test::fixtures_dir().string());
+  if (!focal::test::have_fixtures())
+    FOCAL_SKIP_MISSING("fixtures missing: " + focal::test::fixtures_dir().string());
   const auto root =
       focal::io::read_pickle_file((focal::test::fixtures_dir() / "focal_micro_224.train_ckpt.pth").string());
   auto dict = root.toGenericDict();

@@ -90,7 +90,8 @@ TEST_CASE("every truncation of a small zip checkpoint is rejected", "[io][malfor
 }
 
 TEST_CASE("truncations of the fixture checkpoints are rejected", "[io][malformed][fixtures]") {
-  if (!focal::test::have_fixtures()) FOCAL_SKIP_MISSING("fixtures missing: " + focal::test::fixtures_dir().string());
+  if (!focal::test::have_fixtures())
+    FOCAL_SKIP_MISSING("fixtures missing: " + focal::test::fixtures_dir().string());
   const auto dir = focal::test::fixtures_dir();
   // The legacy file's pickles fill its first ~31 kB: dense there, sparse through the storage data.
   const std::string legacy = focal::test::read_file(dir / "focal_micro_224.legacy.pth");
@@ -121,7 +122,8 @@ TEST_CASE("the pickle inside a zip checkpoint survives random corruption", "[io]
 }
 
 TEST_CASE("random corruption of the legacy fixture's pickles", "[io][malformed][fixtures]") {
-  if (!focal::test::have_fixtures()) FOCAL_SKIP_MISSING("fixtures missing: " + focal::test::fixtures_dir().string());
+  if (!focal::test::have_fixtures())
+    FOCAL_SKIP_MISSING("fixtures missing: " + focal::test::fixtures_dir().string());
   // Only the pickle header part is kept (storages truncated away) so every round stays cheap.
   const std::string file = focal::test::read_file(focal::test::fixtures_dir() / "focal_micro_224.legacy.pth");
   const std::string head = file.substr(0, 40000);

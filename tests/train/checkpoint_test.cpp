@@ -3,10 +3,10 @@
 #include "focal/io/checkpoint.h"
 #include "focal/io/state_dict.h"
 #include "tests/support/test_env.h"
+#include "train/checkpoint/training_checkpoint.h"
 #include "train/recipe/grad_scaler.h"
 #include "train/recipe/lr_scheduler.h"
 #include "train/recipe/optimizer_factory.h"
-#include "train/checkpoint/training_checkpoint.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>

@@ -1,9 +1,9 @@
 // Parameter groups of the optimizer, the EMA update, the fp16 loss scaler, the loss functions and top-k
 // accuracy, each against values computed here from their definitions.
+#include "train/metrics.h"
 #include "train/recipe/criterion.h"
 #include "train/recipe/grad_norm.h"
 #include "train/recipe/grad_scaler.h"
-#include "train/metrics.h"
 #include "train/recipe/model_ema.h"
 #include "train/recipe/optimizer_factory.h"
 

@@ -6,8 +6,8 @@
 // (tests/train/resume_reference.py).
 #include "focal/io/state_dict.h"
 #include "tests/support/test_env.h"
-#include "train/trainer.h"
 #include "train/checkpoint/training_checkpoint.h"
+#include "train/trainer.h"
 
 #include <torch/torch.h>
 #include <catch2/catch.hpp>

@@ -2,8 +2,8 @@
 // CPU, no empty run folder left by a run that fails before training, a finished run that says it is
 // complete, and the tick labels of curves.png.
 #include "tests/support/test_env.h"
-#include "train/trainer.h"
 #include "train/output/training_plot.h"
+#include "train/trainer.h"
 
 #include <catch2/catch.hpp>
 #include <opencv2/core.hpp>

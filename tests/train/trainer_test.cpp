@@ -6,9 +6,9 @@
 #include "focal/io/state_dict.h"
 #include "focal/zoo/model_zoo.h"
 #include "tests/support/test_env.h"
-#include "train/output/metrics_csv.h"
 #include "train/checkpoint/pretrained_loader.h"
 #include "train/checkpoint/training_checkpoint.h"
+#include "train/output/metrics_csv.h"
 
 #include <torch/torch.h>
 #include <catch2/catch.hpp>

@@ -12,10 +12,10 @@
 #include "focal/io/state_dict.h"
 #include "focal/zoo/model_zoo.h"
 #include "tests/support/test_env.h"
+#include "train/checkpoint/training_checkpoint.h"
 #include "train/cli.h"
 #include "train/output/metrics_csv.h"
 #include "train/trainer.h"
-#include "train/checkpoint/training_checkpoint.h"
 
 #include <torch/torch.h>
 #include <catch2/catch.hpp>

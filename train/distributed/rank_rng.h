@@ -2,8 +2,8 @@
 // Every rank's random generators in one checkpoint: each rank draws its own drop-path masks and Mixup
 // parameters (seeded with SEED + rank), so resuming a data-parallel run exactly needs all of them, and only
 // rank 0 writes the file. The states travel through the store as length-prefixed byte strings.
-#include "train/distributed/communicator.h"
 #include "train/checkpoint/training_checkpoint.h"
+#include "train/distributed/communicator.h"
 
 #include <string>
 #include <vector>

@@ -4,8 +4,8 @@
 // Mixup settings. Invalid values throw focal::ConfigError naming the key.
 #include "data/data_factory.h"
 #include "focal/config/config.h"
-#include "train/recipe/amp_mode.h"
 #include "train/distributed.h"
+#include "train/recipe/amp_mode.h"
 #include "train/recipe/lr_scheduler.h"
 #include "train/recipe/optimizer_factory.h"
 
