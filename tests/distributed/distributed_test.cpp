@@ -60,6 +60,10 @@ TEST_CASE("ranks with different random draws (stochastic depth) keep bitwise ide
   // hence weights and EMA must not. check_replicas() compares checksums of all ranks after every epoch.
   f.run("three", 3, {"MODEL.DROP_PATH_RATE", "0.3", "DATA.BATCH_SIZE", "4"});
   CHECK(count_of(f.log("three"), "weights and EMA bitwise identical on all 3 ranks") == 3);
+  // The reducer's other modes through the trainer: a graph search for unused parameters, and bf16 on the wire.
+  f.run("modes", 2, {"DIST.FIND_UNUSED_PARAMETERS", "True", "DIST.BF16_COMPRESS", "True"});
+  CHECK(f.log("modes").find("(sent as bfloat16)") != std::string::npos);
+  CHECK(count_of(f.log("modes"), "weights and EMA bitwise identical on all 2 ranks") == 3);
 }
 
 TEST_CASE("gradient accumulation over 2 steps equals the un-accumulated run", "[dist]") {

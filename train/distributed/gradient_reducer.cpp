@@ -28,9 +28,12 @@ GradientReducer::GradientReducer(std::vector<torch::Tensor> params, std::vector<
   for (const auto& p : params) gradient_bytes_ += p.numel() * static_cast<int64_t>(p.element_size());
   // As DDP without unused parameters: one bucket for the first step (whose backward records the real
   // order of the gradients), then buckets rebuilt in that order.
-  const std::vector<size_t> first_limits{options.find_unused_parameters()
-                                             ? static_cast<size_t>(c10d::kDefaultFirstBucketBytes)
-                                             : std::numeric_limits<size_t>::max()};
+  // With unused parameters DDP keeps the sized buckets from the start (1 MiB first, then the cap).
+  const auto cap = static_cast<size_t>(options.bucket_cap_mb()) * 1024u * 1024u;
+  const std::vector<size_t> first_limits =
+      options.find_unused_parameters()
+          ? std::vector<size_t>{static_cast<size_t>(c10d::kDefaultFirstBucketBytes), cap}
+          : std::vector<size_t>{std::numeric_limits<size_t>::max()};
   auto assignment = c10d::compute_bucket_assignment_by_size(params, first_limits, sparse, {}, std::nullopt);
   auto buckets = std::get<0>(assignment);
   std::reverse(buckets.begin(), buckets.end());
