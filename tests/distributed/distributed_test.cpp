@@ -39,6 +39,19 @@ std::pair<double, double> final_eval(const std::string& log) {
   return out;
 }
 
+// The surviving ranks `ranks` of a run with a failed one must exit non-zero within 90 s, each saying `says`.
+void expect_failure_named(std::vector<ChildProcess>& procs, const std::vector<int>& ranks,
+                          const std::string& says) {
+  for (int r : ranks) {
+    auto& p = procs[static_cast<size_t>(r)];
+    auto status = p.wait_for(std::chrono::seconds(90));
+    INFO("rank " << r << ":\n" << p.output());
+    REQUIRE(status.has_value());
+    CHECK(*status == 1);
+    CHECK(p.output().find(says) != std::string::npos);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("2 processes at batch b train the same weights as 1 process at batch 2b", "[dist]") {
@@ -60,7 +73,8 @@ TEST_CASE("ranks with different random draws (stochastic depth) keep bitwise ide
   // hence weights and EMA must not. check_replicas() compares checksums of all ranks after every epoch.
   f.run("three", 3, {"MODEL.DROP_PATH_RATE", "0.3", "DATA.BATCH_SIZE", "4"});
   CHECK(count_of(f.log("three"), "weights and EMA bitwise identical on all 3 ranks") == 3);
-  // The reducer's other modes through the trainer: a graph search for unused parameters, and bf16 on the wire.
+  // The reducer's other modes through the trainer: a graph search for unused parameters, and bf16 on the
+  // wire.
   f.run("modes", 2, {"DIST.FIND_UNUSED_PARAMETERS", "True", "DIST.BF16_COMPRESS", "True"});
   CHECK(f.log("modes").find("(sent as bfloat16)") != std::string::npos);
   CHECK(count_of(f.log("modes"), "weights and EMA bitwise identical on all 2 ranks") == 3);
@@ -148,13 +162,7 @@ TEST_CASE("a killed rank makes the others exit non-zero with a message naming it
       focal::test::wait_for_text(f.run_dir("k") / "log.txt", "Train: [1/500]", std::chrono::seconds(120)));
   procs[1].signal(SIGKILL);
   const auto start = std::chrono::steady_clock::now();
-  for (int r : {0, 2}) {
-    auto status = procs[static_cast<size_t>(r)].wait_for(std::chrono::seconds(90));
-    INFO("rank " << r << ":\n" << procs[static_cast<size_t>(r)].output());
-    REQUIRE(status.has_value());
-    CHECK(*status != 0);
-    CHECK(procs[static_cast<size_t>(r)].output().find("rank 1 stopped responding") != std::string::npos);
-  }
+  expect_failure_named(procs, {0, 2}, "rank 1 stopped responding");
   // Well within DIST.TIMEOUT (60 s): a lost connection fails at once.
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(60));
 }
@@ -169,11 +177,7 @@ TEST_CASE("a hung rank makes the others exit non-zero after DIST.TIMEOUT, naming
   // Frozen with its connections open: only the backend's timeout can tell (the heartbeat watch is off here;
   // 15 s rather than less, since the same timeout bounds the group's start on a loaded machine).
   procs[1].signal(SIGSTOP);
-  auto status = procs[0].wait_for(std::chrono::seconds(90));
-  INFO(procs[0].output());
-  REQUIRE(status.has_value());
-  CHECK(*status != 0);
-  CHECK(procs[0].output().find("rank 1 stopped responding") != std::string::npos);
+  expect_failure_named(procs, {0}, "rank 1 stopped responding");
   procs[1].signal(SIGKILL);
 }
 
@@ -186,14 +190,7 @@ TEST_CASE("a frozen rank is found by its stopped heartbeat long before the backe
       focal::test::wait_for_text(f.run_dir("z") / "log.txt", "Train: [1/500]", std::chrono::seconds(120)));
   procs[2].signal(SIGSTOP);
   const auto start = std::chrono::steady_clock::now();
-  for (int r : {0, 1}) {
-    auto status = procs[static_cast<size_t>(r)].wait_for(std::chrono::seconds(90));
-    INFO("rank " << r << ":\n" << procs[static_cast<size_t>(r)].output());
-    REQUIRE(status.has_value());
-    CHECK(*status == 1);
-    CHECK(procs[static_cast<size_t>(r)].output().find("rank 2 sent no heartbeat for 4 s") !=
-          std::string::npos);
-  }
+  expect_failure_named(procs, {0, 1}, "rank 2 sent no heartbeat for 4 s");
   CHECK(std::chrono::steady_clock::now() - start <
         std::chrono::seconds(60));  // not the 1800 s of DIST.TIMEOUT
   procs[2].signal(SIGKILL);
