@@ -2,8 +2,8 @@
 #include "eval/arg_parser.h"
 #include "eval/model_benchmark.h"
 #include "focal/config/config.h"
-#include "focal/model/cpu_allocator.h"
-#include "focal/model/device.h"
+#include "focal/runtime/cpu_allocator.h"
+#include "focal/runtime/device.h"
 #include "focal/zoo/model_zoo.h"
 
 #include <torch/torch.h>

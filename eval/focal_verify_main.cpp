@@ -4,7 +4,7 @@
 #include "eval/verify.h"
 #include "focal/io/checkpoint.h"
 #include "focal/io/state_dict.h"
-#include "focal/model/device.h"
+#include "focal/runtime/device.h"
 
 #include <torch/torch.h>
 

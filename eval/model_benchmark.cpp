@@ -1,6 +1,6 @@
 #include "eval/model_benchmark.h"
 
-#include "focal/model/autocast_scope.h"
+#include "focal/runtime/autocast_scope.h"
 
 #include <torch/torch.h>
 

@@ -2,7 +2,7 @@
 // Checks a Focal Transformer port against reference tensors of the original implementation (the `.io.pth`
 // layout of ../shared/fixtures/focal): stage outputs and logits in eval mode, loss and gradients in train
 // mode, each against the fixtures' float32 tolerances.
-#include "focal/model/focal_transformer.h"
+#include "focal/focal_v1/focal_transformer.h"
 
 #include <c10/core/Device.h>
 

@@ -51,7 +51,7 @@ labels: test_data
 +     const double aspect = rng.uniform(o.ratio_min(), o.ratio_max());
 
 ## geometry: transposed relative-position index of the window
-file: focal/model/focal_geometry.cpp
+file: focal/layers/relative_position.cpp
 labels: test_focal_model test_focal_parity
 - torch::Tensor relative_position_index(int64_t ws) { return relative_position_index_to_windows(ws, ws); }
 + torch::Tensor relative_position_index(int64_t ws) { return relative_position_index_to_windows(ws, ws).t().contiguous(); }
@@ -128,13 +128,13 @@ labels: test_data
 +     w = static_cast<int64_t>(std::nearbyint(static_cast<double>(h) * o.ratio_min()));
 
 ## geometry: padded pooled keys not masked
-file: focal/model/focal_geometry.cpp
+file: focal/focal_v1/focal_geometry.cpp
 labels: test_focal_model test_focal_parity
 -           mask_acc[w][slot + j] = -100.0f;
 +           mask_acc[w][slot + j] = 0.0f;
 
 ## geometry: rolled keys shifted the other way
-file: focal/model/focal_geometry.cpp
+file: focal/focal_v1/focal_geometry.cpp
 labels: test_focal_model test_focal_parity
 -             const int64_t y = ((w / g.windows_w) * ws + a - shifts[d][0] % hp + hp) % hp;
 +             const int64_t y = ((w / g.windows_w) * ws + a + shifts[d][0] % hp + hp) % hp;

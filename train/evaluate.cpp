@@ -1,6 +1,6 @@
 #include "train/evaluate.h"
 
-#include "focal/model/autocast_scope.h"
+#include "focal/runtime/autocast_scope.h"
 
 #include "train/metrics.h"
 #include "train/output/resource_usage.h"

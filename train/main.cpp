@@ -1,5 +1,5 @@
 // focal-train: trains, fine-tunes or evaluates a classifier from a configuration (see --help).
-#include "focal/model/cpu_allocator.h"
+#include "focal/runtime/cpu_allocator.h"
 #include "train/cli.h"
 #include "train/trainer.h"
 

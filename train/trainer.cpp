@@ -1,8 +1,8 @@
 #include "train/trainer.h"
 
 #include "focal/io/state_dict.h"
-#include "focal/model/autocast_scope.h"
-#include "focal/model/device.h"
+#include "focal/runtime/autocast_scope.h"
+#include "focal/runtime/device.h"
 #include "focal/zoo/model_zoo.h"
 #include "train/checkpoint/atomic_file.h"
 #include "train/checkpoint/pretrained_loader.h"

@@ -8,8 +8,8 @@
 // and the images/s of the whole group. Not a test: it prints figures, it asserts nothing.
 #include "eval/arg_parser.h"
 #include "focal/config/config.h"
-#include "focal/model/cpu_allocator.h"
-#include "focal/model/device.h"
+#include "focal/runtime/cpu_allocator.h"
+#include "focal/runtime/device.h"
 #include "focal/zoo/model_zoo.h"
 #include "train/distributed/communicator.h"
 #include "train/distributed/gradient_reducer.h"

@@ -6,7 +6,7 @@
 #include "eval/arg_parser.h"
 #include "eval/halonet_compare/benchmark.h"
 #include "focal/halonet/halonet_zoo.h"
-#include "focal/model/device.h"
+#include "focal/runtime/device.h"
 
 #include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/torch.h>

@@ -2,7 +2,7 @@
 // Focal Transformer constructor arguments from a configuration (the original's build_model mapping) or
 // from the constructor-argument JSON files of the golden fixtures.
 #include "focal/config/config.h"
-#include "focal/model/focal_transformer_options.h"
+#include "focal/focal_v1/focal_transformer_options.h"
 
 #include <cstdint>
 #include <string>

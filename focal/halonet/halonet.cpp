@@ -1,7 +1,7 @@
 #include "focal/halonet/halonet.h"
 
 #include "focal/halonet/channel_rounding.h"
-#include "focal/model/activation_checkpoint.h"
+#include "focal/runtime/activation_checkpoint.h"
 
 #include <torch/torch.h>
 

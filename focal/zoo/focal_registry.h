@@ -1,7 +1,7 @@
 #pragma once
 // The registered Focal Transformer configurations of the paper (Focal-T/S/B, with and without the
 // convolutional patch embedding), with the original hyper-parameters.
-#include "focal/model/focal_transformer_options.h"
+#include "focal/focal_v1/focal_transformer_options.h"
 
 #include <string>
 #include <vector>

@@ -1,9 +1,9 @@
 #include "focal/zoo/model_zoo.h"
 
 #include "focal/config/focal_options.h"
+#include "focal/focal_v1/focal_transformer.h"
 #include "focal/halonet/halonet_complexity.h"
 #include "focal/halonet/halonet_zoo.h"
-#include "focal/model/focal_transformer.h"
 #include "focal/zoo/focal_registry.h"
 
 #include <stdexcept>

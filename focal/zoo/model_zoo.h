@@ -2,8 +2,8 @@
 // Every registered model of every family behind one interface: names, construction by name or from a
 // configuration, and analytic size and cost.
 #include "focal/config/config.h"
-#include "focal/model/classifier.h"
-#include "focal/model/focal_complexity.h"
+#include "focal/focal_v1/focal_complexity.h"
+#include "focal/layers/classifier.h"
 
 #include <string>
 #include <vector>

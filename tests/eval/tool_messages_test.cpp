@@ -1,7 +1,7 @@
 // What the executables print for a user's mistakes: a missing GPU is the same one plain line in every tool
 // that takes --device (no LibTorch backtrace), and the message nits of the tools (no doubled prefix, an
 // unknown --family, --help of focal-data-bench and halonet-compare).
-#include "focal/model/device.h"
+#include "focal/runtime/device.h"
 #include "tests/support/test_env.h"
 
 #include <torch/cuda.h>

@@ -1,7 +1,7 @@
 #pragma once
 // Loads one golden fixture of the original implementation: constructor arguments, weights and the
 // reference tensors (`NAME.json`, `NAME.pth`, `NAME.io.pth` in ../shared/fixtures/focal).
-#include "focal/model/focal_transformer.h"
+#include "focal/focal_v1/focal_transformer.h"
 
 #include <torch/torch.h>
 

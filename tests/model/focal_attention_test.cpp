@@ -3,9 +3,9 @@
 // fine-grained surroundings, one unfold per pooled level, explicit bias and mask assembly, over window sizes,
 // expansions, focal windows and levels, shifts and map sizes the fixtures do not cover. The reference builds
 // its index tables and masks itself, as the original's __init__ and block do; nothing of
-// focal/model/focal_geometry.h is used by it. Those restated tables are checked against the buffers the
+// focal/focal_v1/focal_geometry.h is used by it. Those restated tables are checked against the buffers the
 // original saved in the fixtures.
-#include "focal/model/focal_attention.h"
+#include "focal/focal_v1/focal_attention.h"
 #include "focal/io/state_dict.h"
 #include "tests/support/test_env.h"
 

@@ -1,8 +1,8 @@
-// The implementation's own geometry tables (focal/model/focal_geometry.h): sizes, the zero row for border
+// The implementation's own geometry tables (focal/focal_v1/focal_geometry.h): sizes, the zero row for border
 // windows, and the errors for inputs the original cannot take. Their values are checked through the attention
 // against the independent reference of focal_attention_test.cpp and through the fixtures.
-#include "focal/model/focal_geometry.h"
-#include "focal/model/focal_attention.h"
+#include "focal/focal_v1/focal_geometry.h"
+#include "focal/focal_v1/focal_attention.h"
 
 #include <torch/torch.h>
 #include <catch2/catch.hpp>

@@ -1,6 +1,6 @@
 // Numerical parity with the original implementation on every golden fixture: stage outputs, logits, loss
 // and every parameter gradient, within the tolerances of ../shared/fixtures/focal/README.md.
-#include "focal/model/focal_complexity.h"
+#include "focal/focal_v1/focal_complexity.h"
 #include "tests/model/fixture_reference.h"
 #include "tests/support/test_env.h"
 

@@ -1,7 +1,7 @@
 // Whole-model behaviour beyond the fixtures: other input sizes and option combinations train (finite
 // loss, a finite gradient on every parameter), checkpointing gives the same gradients, the classifier
 // interface works, and the geometry cache serves repeated calls.
-#include "focal/model/focal_transformer.h"
+#include "focal/focal_v1/focal_transformer.h"
 
 #include <torch/torch.h>
 #include <catch2/catch.hpp>

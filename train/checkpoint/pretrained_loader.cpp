@@ -1,7 +1,8 @@
 #include "train/checkpoint/pretrained_loader.h"
 
 #include "focal/io/state_dict.h"
-#include "focal/model/weight_init.h"
+#include "focal/layers/relative_position.h"
+#include "focal/layers/weight_init.h"
 
 #include <torch/torch.h>
 
@@ -13,8 +14,6 @@
 namespace focal::train {
 
 namespace {
-
-namespace F = torch::nn::functional;
 
 std::string last_component(const std::string& name) {
   auto dot = name.rfind('.');
@@ -40,14 +39,8 @@ int64_t exact_sqrt(int64_t n, const std::string& name) {
 
 // (N, S1*S1) rows of square grids -> (N, S2*S2), bicubic (align_corners=False, as the original).
 torch::Tensor resize_grids(const torch::Tensor& rows, int64_t s2, const std::string& name) {
-  const int64_t n = rows.size(0);
-  const int64_t s1 = exact_sqrt(rows.size(1), name);
-  auto grid = rows.to(torch::kFloat).reshape({1, n, s1, s1});  // (1, N, S1, S1)
-  auto out = F::interpolate(grid, F::InterpolateFuncOptions()
-                                      .size(std::vector<int64_t>{s2, s2})
-                                      .mode(torch::kBicubic)
-                                      .align_corners(false));  // (1, N, S2, S2)
-  return out.reshape({n, s2 * s2});                            // (N, S2*S2)
+  exact_sqrt(rows.size(1), name);  // names the tensor when its rows are not square grids
+  return resize_square_grids(rows, s2);
 }
 
 std::string shape_change(const std::string& name, const torch::Tensor& from, const torch::Tensor& to) {

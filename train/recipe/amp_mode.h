@@ -1,6 +1,6 @@
 #pragma once
 // Mixed-precision mode of a run (TRAIN.AMP / --amp: "bf16", "fp16", "off"). The autocast region itself is
-// focal::AutocastScope (focal/model/autocast_scope.h); float16 additionally needs the GradScaler.
+// focal::AutocastScope (focal/runtime/autocast_scope.h); float16 additionally needs the GradScaler.
 #include <c10/core/ScalarType.h>
 
 #include <optional>

@@ -1,4 +1,4 @@
-#include "focal/model/drop_path.h"
+#include "focal/layers/drop_path.h"
 
 #include <torch/torch.h>
 

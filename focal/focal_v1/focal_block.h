@@ -1,8 +1,8 @@
 #pragma once
 // Focal Transformer block: LayerNorm -> focal self-attention (over the fine map and its pooled levels)
 // -> residual with stochastic depth and optional layer scale -> LayerNorm -> MLP -> residual.
-#include "focal/model/focal_attention.h"
-#include "focal/model/mlp.h"
+#include "focal/focal_v1/focal_attention.h"
+#include "focal/layers/mlp.h"
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>

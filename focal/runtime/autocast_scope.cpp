@@ -1,4 +1,4 @@
-#include "focal/model/autocast_scope.h"
+#include "focal/runtime/autocast_scope.h"
 
 #include <ATen/autocast_mode.h>
 

@@ -1,4 +1,4 @@
-#include "focal/model/mlp.h"
+#include "focal/layers/mlp.h"
 
 #include <torch/torch.h>
 

@@ -1,4 +1,4 @@
-#include "focal/model/cpu_allocator.h"
+#include "focal/runtime/cpu_allocator.h"
 
 #if defined(__GLIBC__)
 #include <malloc.h>

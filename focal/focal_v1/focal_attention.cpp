@@ -1,6 +1,6 @@
-#include "focal/model/focal_attention.h"
+#include "focal/focal_v1/focal_attention.h"
 
-#include "focal/model/weight_init.h"
+#include "focal/layers/weight_init.h"
 
 #include <torch/torch.h>
 

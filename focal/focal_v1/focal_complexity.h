@@ -3,16 +3,12 @@
 // `params` is the number of trainable parameters, `macs` the original `flops()` (multiply-accumulates, with
 // its own conventions: patch size for the convolutional stem, the pooled-level qkv, fractional window
 // counts).
-#include "focal/model/focal_transformer_options.h"
+#include "focal/focal_v1/focal_transformer_options.h"
+#include "focal/layers/model_complexity.h"
 
 #include <cstdint>
 
 namespace focal {
-
-struct ModelComplexity {
-  int64_t params = 0;
-  int64_t macs = 0;
-};
 
 int64_t focal_parameter_count(const FocalTransformerOptions& options);
 // The original's flops() in double precision, in its order of accumulation.

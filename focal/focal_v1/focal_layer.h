@@ -1,8 +1,8 @@
 #pragma once
 // One stage of the Focal Transformer (the original BasicLayer): its blocks, then the downsampling patch
 // embedding that halves the map and doubles the channels (absent after the last stage).
-#include "focal/model/focal_block.h"
-#include "focal/model/patch_embed.h"
+#include "focal/focal_v1/focal_block.h"
+#include "focal/layers/patch_embed.h"
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>

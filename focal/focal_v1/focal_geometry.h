@@ -7,6 +7,9 @@
 // with a single index_select over a table [fine tokens | pooled tokens of each level | one zero token].
 // Likewise every relative-position bias of a (query, key slot) pair is one entry of the concatenation of
 // the bias tables, and the masks (-100 on zero-padded pooled keys, the shifted-window mask) are constants.
+#include "focal/layers/relative_position.h"
+#include "focal/layers/window.h"
+
 #include <torch/types.h>
 
 #include <cstdint>
@@ -32,9 +35,8 @@ struct FocalKeyLayout {
   int64_t total() const;
 };
 
-// Tables that do not depend on the map size (they are the original's registered buffers).
-torch::Tensor relative_position_index(int64_t window_size);                                 // (L, L) int64
-torch::Tensor relative_position_index_to_windows(int64_t window_size, int64_t key_window);  // (L, kw*kw)
+// Tables that do not depend on the map size (they are the original's registered buffers; the relative
+// position indices are in focal/layers/relative_position.h).
 torch::Tensor valid_ind_rolled(int64_t window_size, int64_t expand_size);  // (n_rolled,) int64
 torch::Tensor valid_ind_unfold(int64_t focal_window, int64_t level);       // for level >= 1
 int64_t unfold_kernel_size(int64_t focal_window, int64_t level);
@@ -43,8 +45,6 @@ int64_t to_windows_table_side(int64_t window_size, int64_t focal_window, int64_t
 // Number of rolled keys as the original sizes its bias table: 4*ws^2 - 4*(ws - expand)^2.
 int64_t rolled_key_count(int64_t window_size, int64_t expand_size);
 FocalKeyLayout focal_key_layout(const FocalAttentionGeometryOptions& o);
-// The shifted-window mask of the original block (nW, L, L) with -100 across regions, for a map Hp x Wp.
-torch::Tensor shifted_window_mask(int64_t hp, int64_t wp, int64_t window_size, int64_t shift_size);
 
 struct FocalAttentionGeometry {
   int64_t hp = 0, wp = 0;  // padded map size (multiples of the window)

@@ -1,6 +1,6 @@
-#include "focal/model/focal_layer.h"
+#include "focal/focal_v1/focal_layer.h"
 
-#include "focal/model/activation_checkpoint.h"
+#include "focal/runtime/activation_checkpoint.h"
 
 #include <torch/torch.h>
 

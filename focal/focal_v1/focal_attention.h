@@ -2,7 +2,7 @@
 // Focal self-attention of one block: every query window attends its own tokens, its fine-grained
 // surroundings (expand_size, cyclic at the border) and, per focal level, a neighbourhood of pooled
 // sub-windows. Parameter and buffer names are the original WindowAttention's.
-#include "focal/model/focal_geometry.h"
+#include "focal/focal_v1/focal_geometry.h"
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/parameterlist.h>

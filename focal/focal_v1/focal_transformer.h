@@ -2,10 +2,10 @@
 // The Focal Transformer classifier (Yang et al., NeurIPS 2021), parameter-for-parameter the original
 // `FocalTransformer`: patch embedding, optional absolute position embedding, stages of focal blocks with
 // downsampling, final LayerNorm, average pooling and a linear head.
-#include "focal/model/classifier.h"
-#include "focal/model/focal_layer.h"
-#include "focal/model/focal_transformer_options.h"
-#include "focal/model/patch_embed.h"
+#include "focal/focal_v1/focal_layer.h"
+#include "focal/focal_v1/focal_transformer_options.h"
+#include "focal/layers/classifier.h"
+#include "focal/layers/patch_embed.h"
 
 #include <torch/nn/modules/container/modulelist.h>
 #include <torch/nn/modules/linear.h>

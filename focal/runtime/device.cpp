@@ -1,4 +1,4 @@
-#include "focal/model/device.h"
+#include "focal/runtime/device.h"
 
 #include <torch/cuda.h>
 

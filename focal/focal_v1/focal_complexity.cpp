@@ -1,6 +1,6 @@
-#include "focal/model/focal_complexity.h"
+#include "focal/focal_v1/focal_complexity.h"
 
-#include "focal/model/focal_geometry.h"
+#include "focal/focal_v1/focal_geometry.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "focal/model/focal_geometry.h"
+#include "focal/focal_v1/focal_geometry.h"
 
 #include <torch/torch.h>
 
@@ -31,21 +31,6 @@ bool rolled_slot_kept(int64_t direction, int64_t a, int64_t b, int64_t ws, int64
 
 int64_t FocalKeyLayout::total() const {
   return window_keys + rolled_keys + std::accumulate(pooled_keys.begin(), pooled_keys.end(), int64_t{0});
-}
-
-torch::Tensor relative_position_index(int64_t ws) { return relative_position_index_to_windows(ws, ws); }
-
-torch::Tensor relative_position_index_to_windows(int64_t ws, int64_t kw) {
-  // Query (qa, qb) in the ws x ws window, key (c, d) in the kw x kw grid:
-  // ((qa - c) + kw - 1) * (ws + kw - 1) + (qb - d) + kw - 1.
-  auto index = torch::empty({ws * ws, kw * kw}, torch::kInt64);
-  auto acc = index.accessor<int64_t, 2>();
-  for (int64_t q = 0; q < ws * ws; ++q) {
-    for (int64_t k = 0; k < kw * kw; ++k) {
-      acc[q][k] = (q / ws - k / kw + kw - 1) * (ws + kw - 1) + (q % ws - k % kw + kw - 1);
-    }
-  }
-  return index;
 }
 
 torch::Tensor valid_ind_rolled(int64_t ws, int64_t e) {
@@ -92,25 +77,6 @@ FocalKeyLayout focal_key_layout(const FocalAttentionGeometryOptions& o) {
     }
   }
   return layout;
-}
-
-torch::Tensor shifted_window_mask(int64_t hp, int64_t wp, int64_t ws, int64_t shift) {
-  // Regions of the original's img_mask: [0, H-ws), [H-ws, H-shift), [H-shift, H) per axis.
-  auto region = [&](int64_t i, int64_t n) { return i < n - ws ? 0 : (i < n - shift ? 1 : 2); };
-  const int64_t nwh = hp / ws, nww = wp / ws, area = ws * ws;
-  auto mask = torch::zeros({nwh * nww, area, area});
-  auto acc = mask.accessor<float, 3>();
-  for (int64_t wy = 0; wy < nwh; ++wy) {
-    for (int64_t wx = 0; wx < nww; ++wx) {
-      std::vector<int64_t> label(area);
-      for (int64_t a = 0; a < ws; ++a)
-        for (int64_t b = 0; b < ws; ++b)
-          label[a * ws + b] = region(wy * ws + a, hp) * 3 + region(wx * ws + b, wp);
-      for (int64_t i = 0; i < area; ++i)
-        for (int64_t j = 0; j < area; ++j) acc[wy * nww + wx][i][j] = label[i] == label[j] ? 0.0f : -100.0f;
-    }
-  }
-  return mask;
 }
 
 FocalAttentionGeometry build_focal_geometry(const FocalAttentionGeometryOptions& o, int64_t hp, int64_t wp) {

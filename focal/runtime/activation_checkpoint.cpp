@@ -1,4 +1,4 @@
-#include "focal/model/activation_checkpoint.h"
+#include "focal/runtime/activation_checkpoint.h"
 
 #include <torch/torch.h>
 
