@@ -46,7 +46,9 @@ LoaderOptions loader_options(const DataConfig& cfg, bool train) {
       .pin_memory(cfg.pin_memory)
       .seed(cfg.seed)
       .rank(cfg.rank)
-      .world_size(cfg.world_size);
+      .world_size(cfg.world_size)
+      .max_image_pixels(cfg.max_image_pixels)
+      .max_unreadable_share(cfg.max_unreadable_share);
 }
 
 }  // namespace

@@ -40,6 +40,8 @@ struct DataConfig {
   int64_t rank = 0;
   int64_t world_size = 1;
   // extensions
+  int64_t max_image_pixels = 178956970;  // images above are refused from their header (kDefaultMaxImagePixels)
+  double max_unreadable_share = 0.05;     // more unreadable files than this share of the data set: an error
   int64_t shuffle_buffer = 4096;  // "shards": samples in the in-memory shuffle buffer
   bool dct_scaling = true;        // train: JPEG decoded at 1/2..1/8 when the crop stays >= img_size
 };

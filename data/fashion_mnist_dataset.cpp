@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -10,14 +11,20 @@ namespace focal::data {
 namespace fs = std::filesystem;
 namespace {
 
-// The whole file, inflated when gzip-compressed (gzread passes plain files through).
-std::vector<uint8_t> read_maybe_gzip(const fs::path& path) {
+// The file's first `limit` bytes (or all of it when shorter), inflated when gzip-compressed (gzread passes
+// plain files through). Reading stops at the limit, so a small gzip file that inflates to gigabytes (a
+// "gzip bomb") costs no more memory than its header announces.
+std::vector<uint8_t> read_maybe_gzip(const fs::path& path, uint64_t limit) {
   gzFile f = gzopen(path.c_str(), "rb");
   if (f == nullptr) throw std::runtime_error(path.string() + ": cannot open");
   std::vector<uint8_t> out;
   uint8_t buffer[1 << 16];
   int n = 0;
-  while ((n = gzread(f, buffer, sizeof(buffer))) > 0) out.insert(out.end(), buffer, buffer + n);
+  while (out.size() < limit &&
+         (n = gzread(f, buffer,
+                     static_cast<unsigned>(std::min<uint64_t>(sizeof(buffer), limit - out.size())))) > 0) {
+    out.insert(out.end(), buffer, buffer + n);
+  }
   int err = 0;
   const char* message = gzerror(f, &err);
   const std::string error_text = (n < 0 && message != nullptr) ? message : "";
@@ -34,6 +41,11 @@ fs::path find_idx(const fs::path& root, const std::string& stem) {
                            (root / stem).string() + " exists");
 }
 
+constexpr uint64_t kImageHeader = 16;  // magic, count, rows, cols (big-endian 32-bit each)
+constexpr uint64_t kLabelHeader = 8;   // magic, count
+constexpr int64_t kMaxSide = 1 << 16;
+constexpr int64_t kMaxPixelBytes = int64_t{1} << 32;  // 4 GiB of pixels; Fashion-MNIST has 47 MB
+
 uint32_t be32(const std::vector<uint8_t>& d, size_t at) {
   return (uint32_t(d[at]) << 24) | (uint32_t(d[at + 1]) << 16) | (uint32_t(d[at + 2]) << 8) |
          uint32_t(d[at + 3]);
@@ -48,20 +60,33 @@ FashionMnistDataset::FashionMnistDataset(const fs::path& root, bool train) {
   images_path_ = find_idx(root, split + "-images-idx3-ubyte");
   const fs::path labels_path = find_idx(root, split + "-labels-idx1-ubyte");
 
-  const std::vector<uint8_t> images = read_maybe_gzip(images_path_);
-  if (images.size() < 16 || be32(images, 0) != 2051) {
+  const std::vector<uint8_t> header = read_maybe_gzip(images_path_, kImageHeader);
+  if (header.size() < kImageHeader || be32(header, 0) != 2051) {
     throw std::runtime_error(images_path_.string() + ": not an IDX image file (magic 2051 expected)");
   }
-  count_ = be32(images, 4);
-  rows_ = be32(images, 8);
-  cols_ = be32(images, 12);
-  if (images.size() < 16 + static_cast<size_t>(count_ * rows_ * cols_)) {
+  count_ = be32(header, 4);
+  rows_ = be32(header, 8);
+  cols_ = be32(header, 12);
+  if (rows_ < 1 || cols_ < 1 || rows_ > kMaxSide || cols_ > kMaxSide) {
+    throw std::runtime_error(images_path_.string() + ": image size " + std::to_string(rows_) + "x" +
+                             std::to_string(cols_) + " outside 1.." + std::to_string(kMaxSide));
+  }
+  int64_t pixel_bytes = 0;
+  if (__builtin_mul_overflow(count_, rows_ * cols_, &pixel_bytes) || pixel_bytes > kMaxPixelBytes) {
+    throw std::runtime_error(images_path_.string() + ": " + std::to_string(count_) + " images of " +
+                             std::to_string(rows_) + "x" + std::to_string(cols_) + " exceed the limit of " +
+                             std::to_string(kMaxPixelBytes) + " bytes");
+  }
+  const std::vector<uint8_t> images =
+      read_maybe_gzip(images_path_, kImageHeader + static_cast<uint64_t>(pixel_bytes));
+  if (images.size() < kImageHeader + static_cast<size_t>(pixel_bytes)) {
     throw std::runtime_error(images_path_.string() + ": truncated (" + std::to_string(count_) +
                              " images announced)");
   }
-  pixels_.assign(images.begin() + 16, images.begin() + 16 + count_ * rows_ * cols_);
+  pixels_.assign(images.begin() + kImageHeader, images.end());
 
-  const std::vector<uint8_t> labels = read_maybe_gzip(labels_path);
+  const std::vector<uint8_t> labels =
+      read_maybe_gzip(labels_path, kLabelHeader + static_cast<uint64_t>(count_));
   if (labels.size() < 8 || be32(labels, 0) != 2049) {
     throw std::runtime_error(labels_path.string() + ": not an IDX label file (magic 2049 expected)");
   }

@@ -83,7 +83,7 @@ ImageFormat sniff_format(const uint8_t* data, size_t size) {
   return ImageFormat::kOther;
 }
 
-ImageDecoder::ImageDecoder() : tj_(tjInitDecompress()) {
+ImageDecoder::ImageDecoder(int64_t max_pixels) : tj_(tjInitDecompress()), max_pixels_(max_pixels) {
   if (tj_ == nullptr)
     throw std::runtime_error(std::string("TurboJPEG: cannot create a decompressor: ") +
                              tjGetErrorStr2(nullptr));
@@ -91,6 +91,15 @@ ImageDecoder::ImageDecoder() : tj_(tjInitDecompress()) {
 
 ImageDecoder::~ImageDecoder() {
   if (tj_ != nullptr) tjDestroy(handle(tj_));
+}
+
+void ImageDecoder::check_pixels(int64_t width, int64_t height) const {
+  int64_t pixels = 0;
+  if (__builtin_mul_overflow(width, height, &pixels) || pixels > max_pixels_) {
+    throw DecodeError("image of " + std::to_string(width) + "x" + std::to_string(height) +
+                      " pixels exceeds the limit of " + std::to_string(max_pixels_) +
+                      " (DATA.MAX_IMAGE_PIXELS; decompression bomb?)");
+  }
 }
 
 ImageInfo ImageDecoder::probe(const uint8_t* data, size_t size) {
@@ -117,18 +126,28 @@ Image ImageDecoder::decode(const uint8_t* data, size_t size, int64_t channels, i
   switch (sniff_format(data, size)) {
     case ImageFormat::kJpeg:
       return decode_jpeg(data, size, channels, scale_denom);
-    case ImageFormat::kPng:
+    case ImageFormat::kPng: {
+      int64_t w = 0, h = 0;
+      png_size(data, size, &w, &h);
+      check_pixels(w, h);
       return decode_png(data, size, channels);
+    }
     case ImageFormat::kOther:
       break;
   }
-  return decode_with_opencv(data, size, channels);
+  // OpenCV decodes before anything reports the size (it refuses more than 2^30 pixels itself,
+  // OPENCV_IO_MAX_IMAGE_PIXELS); the limit still applies to what comes out.
+  Image img = decode_with_opencv(data, size, channels);
+  check_pixels(img.width(), img.height());
+  return img;
 }
 
 DecodedWindow ImageDecoder::decode_window(const uint8_t* data, size_t size, int64_t channels,
                                           int64_t scale_denom, const Rect& region) {
   if (channels != 1 && channels != 3) throw std::invalid_argument("ImageDecoder: channels must be 1 or 3");
   if (sniff_format(data, size) == ImageFormat::kJpeg) {
+    const ImageInfo info = probe(data, size);  // the header only: libjpeg allocates per row, TurboJPEG not
+    check_pixels(info.width, info.height);
     return decode_jpeg_window(data, size, channels, scale_denom, region);
   }
   DecodedWindow w;
@@ -146,6 +165,7 @@ Image ImageDecoder::decode_jpeg(const uint8_t* data, size_t size, int64_t channe
   const auto jpeg_size = static_cast<unsigned long>(size);
   int w = 0, h = 0, subsamp = -1, colorspace = -1;
   read_jpeg_header(tj, data, size, &w, &h, &subsamp, &colorspace);
+  check_pixels(w, h);
   const tjscalingfactor factor{1, static_cast<int>(scale_denom)};
   const int sw = TJSCALED(w, factor);
   const int sh = TJSCALED(h, factor);

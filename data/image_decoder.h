@@ -20,6 +20,11 @@ class DecodeError : public std::runtime_error {
 
 enum class ImageFormat { kJpeg, kPng, kOther };
 
+// Images with more pixels than this are refused before their buffer is allocated: Pillow's
+// Image.MAX_IMAGE_PIXELS (its decompression-bomb guard), about 0.5 GiB of RGB. A header declaring
+// 65535x65535 would otherwise cost 12 GiB per decode.
+inline constexpr int64_t kDefaultMaxImagePixels = 178956970;
+
 // What can be learned from the header alone. width/height are 0 when the format needs a full decode.
 struct ImageInfo {
   ImageFormat format = ImageFormat::kOther;
@@ -32,7 +37,9 @@ ImageFormat sniff_format(const uint8_t* data, size_t size);
 // Owns a TurboJPEG handle, which must not be shared between threads: use one decoder per worker.
 class ImageDecoder {
  public:
-  ImageDecoder();
+  // `max_pixels` (width x height of the file's full-size image): larger images throw DecodeError
+  // ("decompression bomb") from the header alone, before any pixel buffer exists.
+  explicit ImageDecoder(int64_t max_pixels = kDefaultMaxImagePixels);
   ~ImageDecoder();
   ImageDecoder(const ImageDecoder&) = delete;
   ImageDecoder& operator=(const ImageDecoder&) = delete;
@@ -51,7 +58,9 @@ class ImageDecoder {
 
  private:
   Image decode_jpeg(const uint8_t* data, size_t size, int64_t channels, int64_t scale_denom);
+  void check_pixels(int64_t width, int64_t height) const;
   void* tj_ = nullptr;  // tjhandle
+  int64_t max_pixels_;
 };
 
 // Pillow's RGB -> L (ITU-R 601-2 luma in 16-bit fixed point).

@@ -33,7 +33,8 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset,
     std::lock_guard<std::mutex> lock(mutex_);
     reset_locked(0, 0);
   }
-  if (options_.num_workers() == 0) inline_decoder_ = std::make_unique<ImageDecoder>();
+  if (options_.num_workers() == 0)
+    inline_decoder_ = std::make_unique<ImageDecoder>(options_.max_image_pixels());
   for (int64_t i = 0; i < options_.num_workers(); ++i) workers_.emplace_back([this] { worker_loop(); });
 }
 
@@ -106,6 +107,15 @@ int64_t DataLoader::skipped_files() const {
   return static_cast<int64_t>(bad_indices_.size());
 }
 
+void DataLoader::check_unreadable_share(int64_t unreadable) const {
+  const int64_t n = dataset_->size();
+  if (static_cast<double>(unreadable) <= options_.max_unreadable_share() * static_cast<double>(n)) return;
+  throw std::runtime_error("data: " + std::to_string(unreadable) + " of the " + std::to_string(n) +
+                           " files are unreadable, more than DATA.MAX_UNREADABLE_SHARE (" +
+                           std::to_string(options_.max_unreadable_share()) +
+                           ") allows: the data set is damaged (each file is named in the log above)");
+}
+
 DataLoader::Slot& DataLoader::slot_locked(int64_t batch) {
   auto it = slots_.find(batch);
   if (it != slots_.end()) return it->second;
@@ -135,12 +145,15 @@ void DataLoader::produce(int64_t epoch, const std::vector<int64_t>& indices, int
       return;
     } catch (const std::runtime_error& e) {  // DecodeError and I/O errors; logic errors propagate
       bool first_time;
+      int64_t unreadable;
       {
         std::lock_guard<std::mutex> lock(mutex_);
         first_time = bad_indices_.insert(candidate).second;
+        unreadable = static_cast<int64_t>(bad_indices_.size());
       }
       if (first_time)
         log_warning("data: skipping unreadable sample " + dataset_->describe(candidate) + ": " + e.what());
+      check_unreadable_share(unreadable);
     }
   }
   throw std::runtime_error("data: " + std::to_string(options_.max_substitutions() + 1) +
@@ -148,7 +161,7 @@ void DataLoader::produce(int64_t epoch, const std::vector<int64_t>& indices, int
 }
 
 void DataLoader::worker_loop() {
-  ImageDecoder decoder;
+  ImageDecoder decoder(options_.max_image_pixels());
   const int64_t b = options_.batch_size();
   const auto shape = transform_->output_shape();
   const int64_t image_size = shape[0] * shape[1] * shape[2];

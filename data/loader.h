@@ -4,6 +4,7 @@
 // randomness comes from (seed, epoch, dataset index), so batches do not depend on the number of workers,
 // and the position (epoch, next batch) is all it takes to resume.
 #include "data/dataset.h"
+#include "data/image_decoder.h"
 #include "data/transforms.h"
 
 #include <torch/torch.h>
@@ -64,6 +65,10 @@ struct LoaderOptions {
   TORCH_ARG(int64_t, world_size) = 1;
   // Unreadable samples replaced in a row before a batch fails.
   TORCH_ARG(int64_t, max_substitutions) = 16;
+  // Decompression-bomb guard of every worker's ImageDecoder (pixels of the file's full-size image).
+  TORCH_ARG(int64_t, max_image_pixels) = kDefaultMaxImagePixels;
+  // Once more distinct files than this share of the data set proved unreadable, next() throws.
+  TORCH_ARG(double, max_unreadable_share) = 0.05;
 };
 
 class DataLoader : public Loader {
@@ -103,6 +108,8 @@ class DataLoader : public Loader {
 
   std::shared_ptr<const Dataset> dataset_;
   std::shared_ptr<const SampleTransform> transform_;
+  // Throws once `unreadable` distinct files exceed LoaderOptions::max_unreadable_share of the data set.
+  void check_unreadable_share(int64_t unreadable) const;
   LoaderOptions options_;
   bool pin_ = false;
   int64_t num_samples_ = 0;

@@ -86,14 +86,18 @@ Config Config::from_file(const std::string& path) {
   return config;
 }
 
+constexpr int64_t kMaxIncludedFiles = 256;
+
 void Config::merge_file(const std::string& path) {
   Config merged = *this;
   std::vector<std::string> include_stack;
-  merged.merge_file_into(path, include_stack);
+  int64_t files_read = 0;
+  merged.merge_file_into(path, include_stack, files_read);
   *this = std::move(merged);
 }
 
-void Config::merge_file_into(const std::string& path, std::vector<std::string>& include_stack) {
+void Config::merge_file_into(const std::string& path, std::vector<std::string>& include_stack,
+                             int64_t& files_read) {
   const std::string included_by =
       include_stack.empty() ? "" : " (listed in BASE of '" + include_stack.back() + "')";
   std::error_code ec;
@@ -106,6 +110,12 @@ void Config::merge_file_into(const std::string& path, std::vector<std::string>& 
     std::string chain;
     for (const auto& file : include_stack) chain += file + " -> ";
     throw ConfigError("config file '" + path + "': BASE includes form a cycle: " + chain + canonical);
+  }
+  // Without a cycle, files listing the same bases several times still multiply: 30 files naming the next
+  // one twice would read 2^30 files. Real configurations read a handful.
+  if (++files_read > kMaxIncludedFiles) {
+    throw ConfigError("config file '" + path + "'" + included_by + ": more than " +
+                      std::to_string(kMaxIncludedFiles) + " files read through BASE includes");
   }
 
   YAML::Node root;
@@ -141,7 +151,7 @@ void Config::merge_file_into(const std::string& path, std::vector<std::string>& 
     // As the original: bases are merged first, in order, each relative to the including file.
     for (const auto& file : files) {
       if (file.empty()) continue;
-      merge_file_into((fs::path(path).parent_path() / file).string(), include_stack);
+      merge_file_into((fs::path(path).parent_path() / file).string(), include_stack, files_read);
     }
   }
   merge_mapping(root, "", path);

@@ -68,7 +68,8 @@ class Config {
                std::vector<std::string> choices = {});
   void add_key(const std::string& path, ConfigValue value, std::vector<std::string> choices = {});
 
-  void merge_file_into(const std::string& path, std::vector<std::string>& include_stack);
+  // `files_read` counts the files one merge_file reads (BASE includes of includes), which is capped.
+  void merge_file_into(const std::string& path, std::vector<std::string>& include_stack, int64_t& files_read);
   void merge_mapping(const YAML::Node& mapping, const std::string& prefix, const std::string& source);
   // Assigns `node` to the key `path` (creating it below an open section); `where` is for messages.
   void assign(const std::string& path, const YAML::Node& node, const std::string& where);

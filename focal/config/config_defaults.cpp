@@ -35,6 +35,11 @@ Config Config::defaults() {
   c.add_key("DATA.CACHE_MODE", text("part"));
   c.add_key("DATA.PIN_MEMORY", boolean(true));
   c.add_key("DATA.NUM_WORKERS", integer(8));
+  // Ours: images declaring more pixels are refused from their header (Pillow's MAX_IMAGE_PIXELS), skipped
+  // and counted like corrupt files; a run stops when more than MAX_UNREADABLE_SHARE of the data set is
+  // unreadable.
+  c.add_key("DATA.MAX_IMAGE_PIXELS", integer(178956970));
+  c.add_key("DATA.MAX_UNREADABLE_SHARE", real(0.05));
 
   c.add_section("MODEL");
   c.add_key("MODEL.TYPE", text("focal"));

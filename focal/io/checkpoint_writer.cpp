@@ -1,5 +1,7 @@
 #include "focal/io/checkpoint_writer.h"
 
+#include "focal/io/atomic_write.h"
+
 #include <c10/util/Exception.h>
 #include <caffe2/serialize/inline_container.h>
 
@@ -19,17 +21,18 @@ constexpr const char* kByteOrderRecord = "byteorder";
 constexpr const char* kStorageFolder = "data/";
 
 void write_zip(const std::string& path, const detail::PickledValue& pickled) {
-  const std::string tmp = path + ".tmp";
-  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-  if (!out) throw std::runtime_error(tmp + ": cannot open for writing");
-  // The writer must never see a failed write: it would throw again from its destructor. Failures are
-  // remembered here and reported after it has finished.
-  bool write_failed = false;
+  AtomicFileWriter out(path);  // errors name `path` and say why (a full disk, a missing folder)
+  // The zip writer must never see a failed write: it would throw again from its destructor. The first
+  // failure is kept and thrown once the writer has finished.
+  std::exception_ptr failure;
   try {
     caffe2::serialize::PyTorchStreamWriter writer([&](const void* data, size_t size) -> size_t {
-      if (!write_failed) {
-        out.write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
-        write_failed = !out;
+      if (!failure) {
+        try {
+          out.write(data, size);
+        } catch (const std::exception&) {
+          failure = std::current_exception();
+        }
       }
       return size;
     });
@@ -41,21 +44,11 @@ void write_zip(const std::string& path, const detail::PickledValue& pickled) {
     }
     writer.writeEndOfFile();
   } catch (const c10::Error& e) {
-    out.close();
-    std::remove(tmp.c_str());
+    if (failure) std::rethrow_exception(failure);
     throw std::runtime_error(path + ": cannot write checkpoint: " + e.what_without_backtrace());
   }
-  out.close();
-  if (write_failed || out.fail()) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error(tmp + ": write failed (disk full?)");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error(path + ": cannot move " + tmp + " into place: " + ec.message());
-  }
+  if (failure) std::rethrow_exception(failure);
+  out.commit();
 }
 
 }  // namespace

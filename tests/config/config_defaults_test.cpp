@@ -236,7 +236,8 @@ TEST_CASE("the schema has exactly the original keys plus our additions", "[confi
       "TRAIN.PRETRAINED",
       // Data-parallel training (the original takes these from torch.distributed's defaults).
       "DIST.BACKEND", "DIST.TIMEOUT", "DIST.HEARTBEAT_TIMEOUT", "DIST.BUCKET_CAP_MB", "DIST.BF16_COMPRESS",
-      "DIST.FIND_UNUSED_PARAMETERS", "DIST.BROADCAST_BUFFERS"};
+      "DIST.FIND_UNUSED_PARAMETERS", "DIST.BROADCAST_BUFFERS", "DATA.MAX_IMAGE_PIXELS",
+      "DATA.MAX_UNREADABLE_SHARE"};
   std::vector<std::string> expected = original;
   expected.insert(expected.end(), ours.begin(), ours.end());
   std::vector<std::string> actual = Config::defaults().keys();

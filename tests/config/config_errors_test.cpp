@@ -111,3 +111,22 @@ TEST_CASE("a cycle of BASE includes is an error, not a hang", "[config]") {
   const std::string self = write_text(dir / "self.yaml", "BASE: ['self.yaml']\n");
   CHECK_THAT(config_error_of([&] { Config::from_file(self); }), Contains("cycle") && Contains("self.yaml"));
 }
+
+TEST_CASE("BASE includes that multiply without a cycle stop at a file limit", "[config]") {
+  // f0 lists f1 twice, f1 lists f2 twice, ...: 2^20 reads without the limit, each file acyclic.
+  const fs::path dir = focal::test::temp_dir("config_include_bomb");
+  constexpr int kDepth = 20;
+  for (int i = 0; i < kDepth; ++i) {
+    const std::string next = "f" + std::to_string(i + 1) + ".yaml";
+    write_text(dir / ("f" + std::to_string(i) + ".yaml"), "BASE: ['" + next + "', '" + next + "']\n");
+  }
+  write_text(dir / ("f" + std::to_string(kDepth) + ".yaml"), "SEED: 3\n");
+  const std::string message = config_error_of([&] { Config::from_file((dir / "f0.yaml").string()); });
+  CHECK_THAT(message, Contains("files read through BASE includes") && Contains(dir.string()));
+  // A diamond (two bases sharing one) is fine.
+  write_text(dir / "shared.yaml", "SEED: 4\n");
+  write_text(dir / "left.yaml", "BASE: ['shared.yaml']\n");
+  write_text(dir / "right.yaml", "BASE: ['shared.yaml']\nSEED: 5\n");
+  const std::string top = write_text(dir / "top.yaml", "BASE: ['left.yaml', 'right.yaml']\n");
+  CHECK(Config::from_file(top).get<int64_t>("SEED") == 5);
+}

@@ -186,7 +186,12 @@ TEST_CASE("corrupt and truncated files are skipped, counted and logged with thei
     int64_t skipped = -1;
     const std::string log = test::capture_output([&] {
       DataLoader loader(ds, t,
-                        LoaderOptions().batch_size(8).shuffle(false).drop_last(false).num_workers(workers));
+                        LoaderOptions()
+                            .batch_size(8)
+                            .shuffle(false)
+                            .drop_last(false)
+                            .num_workers(workers)
+                            .max_unreadable_share(0.25));  // 2 of 8 (the default 5 % would stop)
       *out = drain(loader);
       skipped = loader.skipped_files();
     });

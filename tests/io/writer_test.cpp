@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 
+#include "focal/io/atomic_write.h"
 #include "focal/io/checkpoint.h"
 #include "focal/io/checkpoint_writer.h"
 #include "tests/io/io_test_support.h"
@@ -122,7 +123,7 @@ TEST_CASE("written checkpoints read back equal, views still aliased", "[io][writ
   w.fill_(0);
   CHECK(model.at("w.block").toTensor().eq(0).all().item<bool>());
   CHECK(model.at("w.t").toTensor().eq(0).all().item<bool>());
-  CHECK_FALSE(fs::exists(path + ".tmp"));
+  CHECK_FALSE(fs::exists(focal::io::temporary_sibling(path)));
 }
 
 TEST_CASE("a write replaces the old file atomically and reports failures", "[io][writer]") {
@@ -131,7 +132,7 @@ TEST_CASE("a write replaces the old file atomically and reports failures", "[io]
   focal::io::save_pickle_file(path, c10::IValue(int64_t{1}));
   focal::io::save_pickle_file(path, c10::IValue(int64_t{2}));
   CHECK(focal::io::read_pickle_file(path).toInt() == 2);
-  CHECK_FALSE(fs::exists(path + ".tmp"));
+  CHECK_FALSE(fs::exists(focal::io::temporary_sibling(path)));
 
   const auto nowhere = (dir / "no" / "such" / "dir" / "x.pth").string();
   CHECK_THROWS_WITH(focal::io::save_pickle_file(nowhere, c10::IValue(int64_t{1})), Catch::Contains(nowhere));

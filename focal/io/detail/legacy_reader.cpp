@@ -121,7 +121,10 @@ c10::IValue read_torch_legacy_or_pickle(std::string_view file, const ReadOptions
   LegacyStorageSource source(file.size());
   NodeId root = run_pickle(
       file, pos, "pickle 4 (the saved object)", arena,
-      [&](PickleArena& a, NodeId pid) { return load_persistent_storage(a, pid, source); }, options);
+      [&](PickleArena& a, NodeId pid) {
+        return load_persistent_storage(a, pid, source, options.max_storage_bytes());
+      },
+      options);
   NodeId keys = run_pickle(file, pos, "pickle 5 (storage keys)", arena, no_persistent_ids, options);
   ByteCursor in(file, pos);
   for (NodeId key : expect(arena, keys, Kind::List, "storage key list").items) {

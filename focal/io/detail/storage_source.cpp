@@ -44,7 +44,7 @@ c10::Storage allocate_storage(int64_t nbytes) {
                       /*resizable=*/true);
 }
 
-NodeId load_persistent_storage(PickleArena& arena, NodeId pid, StorageSource& source) {
+NodeId load_persistent_storage(PickleArena& arena, NodeId pid, StorageSource& source, int64_t max_bytes) {
   const Node& id = arena.at(pid);
   if (id.kind != Kind::Tuple || id.items.empty()) throw FormatError("persistent id is not a tuple");
   const std::vector<NodeId> items = id.items;
@@ -62,6 +62,11 @@ NodeId load_persistent_storage(PickleArena& arena, NodeId pid, StorageSource& so
   const auto elem = static_cast<int64_t>(c10::elementSize(request.dtype));
   if (__builtin_mul_overflow(numel, elem, &request.nbytes)) {
     throw FormatError("storage '" + request.key + "' claims an impossible size");
+  }
+  if (request.nbytes > max_bytes) {
+    throw FormatError("storage '" + request.key + "' claims " + std::to_string(request.nbytes) +
+                      " bytes, more than the limit of " + std::to_string(max_bytes) +
+                      " (ReadOptions::max_storage_bytes)");
   }
   StorageSlice slice;
   slice.storage = source.fetch(request);

@@ -24,8 +24,9 @@ class StorageSource {
 };
 
 // Decodes a persistent id and returns the node of the storage (slice) it stands for. Tensors always land
-// on CPU, whatever location the id names.
-NodeId load_persistent_storage(PickleArena& arena, NodeId pid, StorageSource& source);
+// on CPU, whatever location the id names. A storage of more than `max_bytes` is refused before the source
+// is asked for it.
+NodeId load_persistent_storage(PickleArena& arena, NodeId pid, StorageSource& source, int64_t max_bytes);
 
 // A CPU storage of `nbytes` bytes (contents uninitialised).
 c10::Storage allocate_storage(int64_t nbytes);

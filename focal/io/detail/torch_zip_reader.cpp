@@ -86,7 +86,10 @@ c10::IValue read_torch_zip(std::string_view file, const ReadOptions& options) {
   size_t pos = 0;
   NodeId root = run_pickle(
       pickle, pos, pickle_entry.name, arena,
-      [&](PickleArena& a, NodeId pid) { return load_persistent_storage(a, pid, source); }, options);
+      [&](PickleArena& a, NodeId pid) {
+        return load_persistent_storage(a, pid, source, options.max_storage_bytes());
+      },
+      options);
   return to_ivalue(arena, root, options.max_nesting());
 }
 
