@@ -7,6 +7,7 @@
 #include "train/checkpoint/atomic_file.h"
 #include "train/checkpoint/pretrained_loader.h"
 #include "train/checkpoint/training_checkpoint.h"
+#include "train/device_prefetcher.h"
 #include "train/distributed/communicator.h"
 #include "train/distributed/gradient_reducer.h"
 #include "train/distributed/rank_rng.h"
@@ -207,6 +208,14 @@ void Trainer::build(State& s) {
     logger_->info("pretrained weights: " + report.summary());
   }
   s.model->to(device_);
+  if (device_.is_cuda()) {
+    // Left at PyTorch's defaults, as the original trains: float32 matmuls without TF32, cuDNN convolutions
+    // with it. Under TRAIN.AMP bf16/fp16 the matmuls run in the half type and TF32 does not apply. Parity
+    // checks (tests, focal-verify, scripts/device_check.sh) switch both off.
+    logger_->info(strformat("TF32: matmul %s, cuDNN %s (PyTorch's defaults)",
+                            at::globalContext().allowTF32CuBLAS() ? "on" : "off",
+                            at::globalContext().allowTF32CuDNN() ? "on" : "off"));
+  }
 
   if (st.ema) {
     s.ema_model = create_model_from_config(config_);
@@ -454,6 +463,7 @@ void Trainer::train_epoch(State& s, int64_t epoch, int64_t first_batch, TrainRes
     loader.set_epoch(epoch);
     s.progress = EpochProgress{};
   }
+  DevicePrefetcher batches(loader, device_);
   s.model->train();
   s.optimizer->zero_grad();
   AverageMeter batch_time, loss_m, norm_m;
@@ -462,16 +472,51 @@ void Trainer::train_epoch(State& s, int64_t epoch, int64_t first_batch, TrainRes
     loss_m.sum = s.progress.loss_sum, loss_m.count = s.progress.loss_count;
     norm_m.sum = s.progress.norm_sum, norm_m.count = s.progress.norm_count;
   }
+  // One process: the step never waits for the device. The loss and gradient-norm sums accumulate in device
+  // tensors (in the same order and precision as the host sums they replace, so resuming stays bitwise), and
+  // are read back, with the check for a non-finite loss and the count of skipped fp16 steps, only at
+  // PRINT_FREQ, before a checkpoint and at the end of the epoch. Data parallel: the per-batch all-reduce of
+  // the loss and stop flags below needs the loss on the host anyway.
+  const auto dopt = torch::TensorOptions().dtype(torch::kDouble).device(device_);
+  auto loss_sum = torch::full({}, s.progress.loss_sum, dopt);      // ()
+  auto norm_sum = torch::full({}, s.progress.norm_sum, dopt);      // ()
+  auto bad_batch = torch::full({}, -1, dopt.dtype(torch::kLong));  // () first batch with a non-finite loss
+  torch::Tensor last_loss, last_norm;                              // ()
+  int64_t skipped_reported = s.scaler->enabled() ? s.scaler->skipped_steps() : 0;
+  auto read_back = [&] {
+    if (!dist_.comm) {
+      const int64_t bad = bad_batch.item<int64_t>();
+      if (bad >= 0 && !s.scaler->enabled()) {
+        throw std::runtime_error("loss is not finite at epoch " + std::to_string(epoch) + " batch " +
+                                 std::to_string(bad) + "; stopping (lower TRAIN.BASE_LR or use fp32)");
+      }
+      s.progress.loss_sum = loss_sum.item<double>();
+      loss_m.sum = s.progress.loss_sum, loss_m.count = s.progress.loss_count;
+      if (last_loss.defined()) loss_m.val = last_loss.item<double>();
+    }
+    s.progress.norm_sum = norm_sum.item<double>();
+    norm_m.sum = s.progress.norm_sum, norm_m.count = s.progress.norm_count;
+    if (last_norm.defined()) s.last_grad_norm = norm_m.val = last_norm.item<double>();
+    if (s.scaler->enabled()) {
+      const int64_t skipped = s.scaler->skipped_steps();
+      if (skipped > skipped_reported) {
+        logger_->warn(strformat("%lld step(s) skipped since the last report: non-finite gradients, loss "
+                                "scale now %g",
+                                ll(skipped - skipped_reported), s.scaler->current_scale()));
+      }
+      skipped_reported = skipped;
+    }
+  };
   auto last = Clock::now();
   auto epoch_start = Clock::now();
   const double seconds_before = s.progress.seconds;
   for (int64_t idx = first_batch; idx < n; ++idx) {
-    auto batch = loader.next();
-    if (!batch) {
+    auto next = batches.next();
+    if (!next) {
       throw std::runtime_error("the training loader ended at batch " + std::to_string(idx) + " of " +
                                std::to_string(n));
     }
-    auto b = data::to_device(*batch, device_);
+    auto& b = *next;
     torch::Tensor targets = b.labels;
     if (s.mixup) std::tie(b.images, targets) = (*s.mixup)(b.images, b.labels, s.mixup_gen);
 
@@ -489,32 +534,42 @@ void Trainer::train_epoch(State& s, int64_t epoch, int64_t first_batch, TrainRes
       loss = s.criterion(logits, targets);  // ()
     }
     const double bsz = static_cast<double>(b.labels.size(0));
-    double loss_value = loss.item<double>();
-    // One small all-reduce per batch makes every decision the same on every rank: the logged loss is the
-    // mean over all ranks' images, a non-finite loss anywhere stops all, and a stop request (Ctrl-C, SIGTERM,
-    // stop_after_steps) on any rank stops all at the same step.
     const bool stop_here =
         stop_requested_.load() || (options_.stop_after_steps() > 0 &&
                                    s.steps_this_process + (boundary ? 1 : 0) >= options_.stop_after_steps());
-    double global_loss_sum = loss_value * bsz, global_count = bsz;
-    bool non_finite = !std::isfinite(loss_value), stop = stop_here;
+    double global_count = bsz;
+    bool stop = stop_here;
+    last_loss = loss.detach();
     if (dist_.comm) {
+      // One small all-reduce per batch makes every decision the same on every rank: the logged loss is the
+      // mean over all ranks' images, a non-finite loss anywhere stops all, and a stop request (Ctrl-C,
+      // SIGTERM, stop_after_steps) on any rank stops all at the same step.
+      double loss_value = loss.item<double>();
+      bool non_finite = !std::isfinite(loss_value);
       auto flags = dist_.comm->all_reduce(
           torch::tensor({non_finite ? 0.0 : loss_value * bsz, bsz, non_finite ? 1.0 : 0.0, stop ? 1.0 : 0.0},
                         torch::kDouble),
           "all-reduce of the batch's loss and stop flags");  // (4,)
       auto f = flags.accessor<double, 1>();
-      global_loss_sum = f[0];
       global_count = f[1];
       non_finite = f[2] > 0;
       stop = f[3] > 0;
-      if (!non_finite) loss_value = global_loss_sum / global_count;
-    }
-    if (non_finite && !s.scaler->enabled()) {
-      throw std::runtime_error("loss is not finite (" + std::to_string(loss.item<double>()) + " on rank " +
-                               std::to_string(dist_.rank) + ") at epoch " + std::to_string(epoch) +
-                               " batch " + std::to_string(idx) +
-                               "; stopping (lower TRAIN.BASE_LR or use fp32)");
+      if (!non_finite) loss_value = f[0] / global_count;
+      if (non_finite && !s.scaler->enabled()) {
+        throw std::runtime_error("loss is not finite (" + std::to_string(loss.item<double>()) + " on rank " +
+                                 std::to_string(dist_.rank) + ") at epoch " + std::to_string(epoch) +
+                                 " batch " + std::to_string(idx) +
+                                 "; stopping (lower TRAIN.BASE_LR or use fp32)");
+      }
+      loss_m.update(loss_value, global_count);
+      s.progress.loss_sum += loss_value * global_count;
+    } else {
+      loss_sum.add_(last_loss.to(torch::kDouble) * bsz);  // as the host sum loss * batch
+      if (!s.scaler->enabled()) {  // fp16 skips the step instead; the loss may overflow there
+        bad_batch = torch::where((bad_batch < 0) & torch::logical_not(torch::isfinite(last_loss)),
+                                 torch::full({}, idx, bad_batch.options()), bad_batch);
+      }
+      loss_m.count += global_count;
     }
     if (s.reducer) s.reducer->before_backward(boundary, {logits});
     auto backward = [&] { s.scaler->scale(acc > 1 ? loss / static_cast<double>(acc) : loss).backward(); };
@@ -528,12 +583,16 @@ void Trainer::train_epoch(State& s, int64_t epoch, int64_t first_batch, TrainRes
 
     if (boundary) {
       if (s.scaler->enabled()) {
-        // An overflow on any rank skips the step on all.
-        s.scaler->set_found_inf(
-            any_rank(s.scaler->unscale(s.params), dist_, "all-reduce of the fp16 overflow flag"));
+        if (dist_.comm) {
+          // An overflow on any rank skips the step on all (the flag is read back for the all-reduce).
+          s.scaler->set_found_inf(
+              any_rank(s.scaler->unscale(s.params), dist_, "all-reduce of the fp16 overflow flag"));
+        } else {
+          s.scaler->unscale_async(s.params);  // the overflow flag stays on the device
+        }
       }
-      s.last_grad_norm = clip_grad_norm(s.params, st.clip_grad);
-      bool stepped = s.scaler->step(*s.optimizer);
+      last_norm = clip_grad_norm_tensor(s.params, st.clip_grad);  // () before clipping
+      s.scaler->step_async(*s.optimizer);  // FusedAdamW skips an overflowing fp16 step on the device
       if (options_.step_observer()) options_.step_observer()(s.steps, *s.model, *s.optimizer);
       s.scaler->update();
       s.optimizer->zero_grad();
@@ -541,22 +600,17 @@ void Trainer::train_epoch(State& s, int64_t epoch, int64_t first_batch, TrainRes
       if (s.ema) s.ema->update(*s.model);
       ++s.steps;
       ++s.steps_this_process;
-      if (!stepped) {
-        logger_->warn(strformat("step %lld skipped: non-finite gradients, loss scale now %g", ll(s.steps),
-                                s.scaler->current_scale()));
-      }
-      norm_m.update(s.last_grad_norm);
-      s.progress.norm_sum += s.last_grad_norm;
+      norm_sum.add_(last_norm.to(torch::kDouble));
+      norm_m.count += 1;
       s.progress.norm_count += 1;
     }
-    loss_m.update(loss_value, global_count);
-    s.progress.loss_sum += loss_value * global_count;
     s.progress.loss_count += global_count;
     s.progress.images += global_count;
     batch_time.update(seconds_since(last));
     last = Clock::now();
 
     if (idx % st.print_freq == 0 || idx == n - 1) {
+      read_back();
       const double lr = s.optimizer->param_groups()[0].options().get_lr();
       logger_->info(strformat(
           "Train: [%lld/%lld][%lld/%lld]  eta %s  lr %.6f  time %.4f (%.4f)  %.1f img/s  "
@@ -568,7 +622,7 @@ void Trainer::train_epoch(State& s, int64_t epoch, int64_t first_batch, TrainRes
           norm_m.count > 0 ? strformat("%.4f (%.4f)", norm_m.val, norm_m.avg()).c_str() : "- (no step yet)",
           memory_mib(device_)));
       if (s.tb) {
-        s.tb->add_scalar("train/loss", loss_value, s.steps);
+        s.tb->add_scalar("train/loss", loss_m.val, s.steps);
         s.tb->add_scalar("train/lr", lr, s.steps);
         s.tb->add_scalar("train/grad_norm", s.last_grad_norm, s.steps);
         s.tb->flush();
@@ -578,6 +632,7 @@ void Trainer::train_epoch(State& s, int64_t epoch, int64_t first_batch, TrainRes
     // Stops happen between optimizer steps (never inside an accumulation) and, at the last batch, after the
     // epoch's validation and checkpoints instead.
     if (boundary && stop && idx + 1 < n) {
+      read_back();
       s.progress.seconds = seconds_before + seconds_since(epoch_start);
       save_checkpoint(s, run_dir_ / "last.pth", epoch - 1, epoch, idx + 1);
       logger_->warn(
@@ -588,6 +643,7 @@ void Trainer::train_epoch(State& s, int64_t epoch, int64_t first_batch, TrainRes
       return;
     }
   }
+  read_back();
   s.progress.seconds = seconds_before + seconds_since(epoch_start);
   logger_->info(strformat("EPOCH %lld training takes %s  (%.1f img/s, loss %.4f, grad_norm %.4f)", ll(epoch),
                           hms(s.progress.seconds).c_str(),

@@ -1,5 +1,7 @@
 #include "train/recipe/model_ema.h"
 
+#include <ATen/ops/_foreach_add.h>
+#include <ATen/ops/_foreach_mul.h>
 #include <torch/torch.h>
 
 #include <stdexcept>
@@ -43,16 +45,33 @@ void ModelEma::set(const torch::nn::Module& model) {
   for_each_pair(model, [](torch::Tensor& e, const torch::Tensor& m) { e.copy_(m); });
 }
 
+void ModelEma::pair_with(const torch::nn::Module& model) {
+  ema_float_.clear(), model_float_.clear(), ema_other_.clear(), model_other_.clear();
+  for_each_pair(model, [&](torch::Tensor& e, const torch::Tensor& m) {
+    const bool averaged = e.is_floating_point() && m.is_floating_point() && e.device() == m.device() &&
+                          e.scalar_type() == m.scalar_type();
+    (averaged ? ema_float_ : ema_other_).push_back(e);
+    (averaged ? model_float_ : model_other_).push_back(m);
+  });
+}
+
 void ModelEma::update(const torch::nn::Module& model) {
   torch::NoGradGuard no_grad;
-  const double d = decay_;
-  for_each_pair(model, [d](torch::Tensor& e, const torch::Tensor& m) {
-    if (e.is_floating_point()) {
-      e.mul_(d).add_(m.detach().to(e.device()), 1.0 - d);  // (same shape as the parameter)
+  // Paired by name on every update (cheap next to the kernels): a module may re-register a tensor.
+  pair_with(model);
+  // ema = decay * ema + (1 - decay) * model, as e.mul_(d).add_(m, 1 - d) per tensor.
+  if (!ema_float_.empty()) {
+    at::_foreach_mul_(ema_float_, decay_);
+    at::_foreach_add_(ema_float_, model_float_, 1.0 - decay_);
+  }
+  for (size_t i = 0; i < ema_other_.size(); ++i) {
+    if (ema_other_[i].is_floating_point()) {  // another device or dtype than the model's copy
+      ema_other_[i].mul_(decay_).add_(model_other_[i].to(ema_other_[i].device(), ema_other_[i].scalar_type()),
+                                      1.0 - decay_);
     } else {
-      e.copy_(m);
+      ema_other_[i].copy_(model_other_[i]);
     }
-  });
+  }
 }
 
 }  // namespace focal::train

@@ -1,6 +1,7 @@
 #include "train/recipe/optimizer_factory.h"
 
 #include "train/checkpoint/ivalue_dict.h"
+#include "train/recipe/fused_adamw.h"
 
 #include <torch/optim/adamw.h>
 #include <torch/optim/sgd.h>
@@ -61,6 +62,7 @@ std::unique_ptr<torch::optim::Optimizer> build_optimizer(const OptimizerOptions&
     std::vector<torch::optim::OptimizerParamGroup> groups;
     groups.emplace_back(split.decay, std::make_unique<torch::optim::AdamWOptions>(decay));
     groups.emplace_back(split.no_decay, std::make_unique<torch::optim::AdamWOptions>(no_decay));
+    if (options.fused()) return std::make_unique<FusedAdamW>(groups, decay);
     return std::make_unique<torch::optim::AdamW>(groups, decay);
   }
   if (options.name() == "sgd") {
@@ -81,6 +83,7 @@ std::unique_ptr<torch::optim::Optimizer> build_optimizer(const OptimizerOptions&
 
 c10::IValue optimizer_state_dict(const torch::optim::Optimizer& optimizer, const OptimizerOptions& options) {
   const bool adamw = options.name() == "adamw";
+  const auto* fused = dynamic_cast<const FusedAdamW*>(&optimizer);
   auto state = IValueDict(c10::IntType::get(), c10::AnyType::get());
   c10::List<c10::IValue> groups(c10::AnyType::get());
   int64_t index = 0;
@@ -93,7 +96,8 @@ c10::IValue optimizer_state_dict(const torch::optim::Optimizer& optimizer, const
         if (adamw) {
           const auto& a = static_cast<const torch::optim::AdamWParamState&>(*it->second);
           // PyTorch keeps the step count as a float32 scalar tensor.
-          s.insert("step", torch::tensor(static_cast<float>(a.step())));
+          const int64_t step = fused != nullptr ? fused->step_count(p) : a.step();  // fused: on the device
+          s.insert("step", torch::tensor(static_cast<float>(step)));
           s.insert("exp_avg", a.exp_avg());
           s.insert("exp_avg_sq", a.exp_avg_sq());
         } else {
@@ -183,6 +187,7 @@ void load_optimizer_state_dict(torch::optim::Optimizer& optimizer, const Optimiz
       optimizer.state()[p.unsafeGetTensorImpl()] = std::move(m);
     }
   }
+  if (auto* fused = dynamic_cast<FusedAdamW*>(&optimizer)) fused->reset_step_tensors();
 }
 
 }  // namespace focal::train

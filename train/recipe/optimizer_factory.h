@@ -35,6 +35,9 @@ struct OptimizerOptions {
   TORCH_ARG(double, beta1) = 0.9;
   TORCH_ARG(double, beta2) = 0.999;
   TORCH_ARG(double, momentum) = 0.9;
+  // AdamW through ATen's fused kernel (FusedAdamW); false: torch::optim::AdamW's per-parameter loop (the
+  // reference the fused step is tested against). Both keep the same state and checkpoint layout.
+  TORCH_ARG(bool, fused) = true;
 };
 
 // Group 0: decayed parameters (weight_decay), group 1: the rest (weight decay 0).
