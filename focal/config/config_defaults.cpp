@@ -77,7 +77,7 @@ Config Config::defaults() {
   c.add_key("MODEL.FOCAL.USE_CONV_EMBED", boolean(false));
   c.add_key("MODEL.FOCAL.USE_LAYERSCALE", boolean(false));
   c.add_key("MODEL.FOCAL.USE_PRE_NORM", boolean(false));
-  c.add_key("MODEL.FOCAL.FOCAL_TOPK", integer(128));  // Focal Transformer v2 only (not built here)
+  c.add_key("MODEL.FOCAL.FOCAL_TOPK", integer(128));  // keys per level of MODEL.TYPE focalv2
   // Ours: constructor arguments the original passes only as their defaults.
   c.add_key("MODEL.FOCAL.ATTN_DROP_RATE", real(0.0));     // dropout on attention weights
   c.add_key("MODEL.FOCAL.LAYERSCALE_VALUE", real(1e-4));  // initial layer-scale gamma (USE_LAYERSCALE)

@@ -92,6 +92,8 @@ const std::map<std::string, JsonField>& json_fields() {
       {"use_layerscale", {ValueKind::Bool, false, [](O& o, V v) { o.use_layerscale(boolean(v)); }}},
       {"layerscale_value", {ValueKind::Float, false, [](O& o, V v) { o.layerscale_value(real(v)); }}},
       {"use_pre_norm", {ValueKind::Bool, false, [](O& o, V v) { o.use_pre_norm(boolean(v)); }}},
+      {"focal_topK", {ValueKind::Int, false, [](O& o, V v) { o.focal_topK(integer(v)); }}},
+      {"model_type", {ValueKind::String, false, [](O& o, V v) { o.model_type(text(v)); }}},
   };
   return fields;
 }
@@ -107,8 +109,9 @@ ConfigValue json_info(const std::string& path, const std::string& key, ValueKind
 
 FocalTransformerOptions focal_options_from_config(const Config& config) {
   const auto type = config.get<std::string>("MODEL.TYPE");
-  if (type != "focal") {
-    throw ConfigError("config key 'MODEL.TYPE' is '" + type + "'; Focal Transformer options need 'focal'");
+  if (type != "focal" && type != "focalv2") {
+    throw ConfigError("config key 'MODEL.TYPE' is '" + type +
+                      "'; Focal Transformer options need 'focal' or 'focalv2'");
   }
   const auto depths = config.get<std::vector<int64_t>>("MODEL.FOCAL.DEPTHS");
   for (const char* key : {"MODEL.FOCAL.NUM_HEADS", "MODEL.FOCAL.FOCAL_LEVELS", "MODEL.FOCAL.FOCAL_WINDOWS",
@@ -144,7 +147,9 @@ FocalTransformerOptions focal_options_from_config(const Config& config) {
       .use_conv_embed(config.get<bool>("MODEL.FOCAL.USE_CONV_EMBED"))
       .use_layerscale(config.get<bool>("MODEL.FOCAL.USE_LAYERSCALE"))
       .layerscale_value(config.get<double>("MODEL.FOCAL.LAYERSCALE_VALUE"))
-      .use_pre_norm(config.get<bool>("MODEL.FOCAL.USE_PRE_NORM"));
+      .use_pre_norm(config.get<bool>("MODEL.FOCAL.USE_PRE_NORM"))
+      .model_type(type)
+      .focal_topK(config.get<int64_t>("MODEL.FOCAL.FOCAL_TOPK"));
 }
 
 FocalTransformerOptions focal_options_from_json(const std::string& path) {
@@ -160,6 +165,10 @@ FocalTransformerOptions focal_options_from_json(const std::string& path) {
     }
     field->second.set(options,
                       read_json_value(item.second, field->second.kind, field->second.nullable, key, path));
+  }
+  if (options.model_type() != "focal" && options.model_type() != "focalv2") {
+    throw ConfigError(path + ": model_type '" + options.model_type() +
+                      "' is not a Focal Transformer (focal or focalv2)");
   }
   return options;
 }

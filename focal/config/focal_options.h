@@ -10,8 +10,9 @@
 namespace focal {
 
 // DATA.IMG_SIZE, MODEL.NUM_CLASSES, MODEL.DROP_RATE, MODEL.DROP_PATH_RATE, TRAIN.USE_CHECKPOINT and
-// MODEL.FOCAL.* -> options, as the original build_model. Throws ConfigError when MODEL.TYPE is not "focal"
-// or when a per-stage list (NUM_HEADS, FOCAL_LEVELS, ...) is shorter than DEPTHS.
+// MODEL.FOCAL.* -> options, as the original build_model (MODEL.TYPE focalv2: the v2 model with
+// MODEL.FOCAL.FOCAL_TOPK). Throws ConfigError when MODEL.TYPE is neither "focal" nor "focalv2", or when a
+// per-stage list (NUM_HEADS, FOCAL_LEVELS, ...) is shorter than DEPTHS.
 FocalTransformerOptions focal_options_from_config(const Config& config);
 
 // The constructor keyword arguments stored as JSON (`{"embed_dim": 16, "depths": [2, 2, 2, 2], ...}`); keys

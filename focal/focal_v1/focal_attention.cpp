@@ -1,5 +1,6 @@
 #include "focal/focal_v1/focal_attention.h"
 
+#include "focal/layers/gathered_window_attention.h"
 #include "focal/layers/weight_init.h"
 
 #include <torch/torch.h>
@@ -87,58 +88,22 @@ torch::Tensor FocalAttentionImpl::gather_bias(const FocalAttentionGeometry& g) c
 }
 
 torch::Tensor FocalAttentionImpl::forward(const torch::Tensor& x, const std::vector<torch::Tensor>& pooled) {
-  const int64_t batch = x.size(0), hp = x.size(1), wp = x.size(2), dim = x.size(3);
-  const int64_t nh = options_.num_heads(), hd = dim / nh, ws = options_.window_size(), area = ws * ws;
+  const int64_t hp = x.size(1), wp = x.size(2);
+  const int64_t nh = options_.num_heads(), ws = options_.window_size(), area = ws * ws;
   TORCH_CHECK(static_cast<int64_t>(pooled.size()) == pooled_levels_, "focal attention: expected ",
               pooled_levels_, " pooled maps, got ", pooled.size());
   const FocalAttentionGeometry& g = geometry(hp, wp, x.device());
-  const int64_t nwh = g.windows_h, nww = g.windows_w, nw = g.num_windows();
-
-  // The pooled maps need only keys and values: split the projection instead of computing unused queries.
-  const auto weights = qkv->weight.split_with_sizes({dim, 2 * dim}, 0);
-  const auto& w_q = weights[0];
-  const auto& w_kv = weights[1];
-  std::vector<torch::Tensor> biases{torch::Tensor(), torch::Tensor()};
-  if (qkv->bias.defined()) biases = qkv->bias.split_with_sizes({dim, 2 * dim}, 0);
-  const auto& b_q = biases[0];
-  const auto& b_kv = biases[1];
-
-  // Queries grouped by head and window.
-  auto q = torch::nn::functional::linear(x, w_q, b_q);  // (B, Hp, Wp, C)
-  q = q.view({batch, nwh, ws, nww, ws, nh, hd})         // (B, nWh, ws, nWw, ws, nH, hd)
-          .permute({0, 5, 1, 3, 2, 4, 6})               // (B, nH, nWh, nWw, ws, ws, hd)
-          .reshape({batch, nh * nw, area, hd});         // (B, nH*nW, L, hd)
-
-  // One key/value table over every granularity, then one gather of all key slots of all windows.
-  std::vector<torch::Tensor> kv_maps{
-      torch::nn::functional::linear(x.reshape({batch, hp * wp, dim}), w_kv, b_kv)};
-  for (const auto& p : pooled) {
-    kv_maps.push_back(
-        torch::nn::functional::linear(p.reshape({batch, -1, dim}), w_kv, b_kv));  // (B, P_k, 2C)
-  }
-  kv_maps.push_back(torch::zeros({batch, 1, 2 * dim}, kv_maps[0].options()));  // zero padding token
-  auto kv = torch::cat(kv_maps, 1)                                             // (B, N, 2C)
-                .view({batch, g.num_tokens, 2, nh, hd})                        // (B, N, 2, nH, hd)
-                .permute({0, 3, 1, 2, 4})                                      // (B, nH, N, 2, hd)
-                .reshape({batch, nh, g.num_tokens, 2 * hd});                   // (B, nH, N, 2hd)
-  kv = kv.index_select(2, g.key_index)                                         // (B, nH, nW*S, 2hd)
-           .view({batch, nh * nw, -1, 2 * hd});                                // (B, nH*nW, S, 2hd)
-  // split, not two narrows: its backward is one concatenation instead of two zero-filled full buffers.
-  auto kv_parts = kv.split(hd, 3);
-  const auto& k = kv_parts[0];  // (B, nH*nW, S, hd)
-  const auto& v = kv_parts[1];  // (B, nH*nW, S, hd)
+  const int64_t nw = g.num_windows();
 
   // Additive bias: relative positions per head, plus the constant per-window masks.
   auto bias = gather_bias(g).unsqueeze(1);              // (nH, 1, L, S)
   bias = g.mask.defined() ? bias + g.mask.unsqueeze(0)  // (nH, nW, L, S)
                           : bias.expand({nh, nw, area, bias.size(3)});
-  bias = bias.reshape({1, nh * nw, area, -1}).to(q.scalar_type());  // (1, nH*nW, L, S)
+  bias = bias.reshape({1, nh * nw, area, -1});  // (1, nH*nW, L, S)
 
   const double dropout = is_training() ? options_.attn_drop() : 0.0;
-  auto out = at::scaled_dot_product_attention(q, k, v, bias, dropout, false, scale_);  // (B, nH*nW, L, hd)
-  out = out.view({batch, nh, nwh, nww, ws, ws, hd})                 // (B, nH, nWh, nWw, ws, ws, hd)
-            .permute({0, 2, 4, 3, 5, 1, 6})                         // (B, nWh, ws, nWw, ws, nH, hd)
-            .reshape({batch, hp, wp, dim});                         // (B, Hp, Wp, C)
+  auto out = gathered_window_attention(x, pooled, qkv, {g.key_index, g.num_tokens, /*zero_row=*/true}, bias,
+                                       nh, ws, scale_, dropout);    // (B, Hp, Wp, C)
   out = proj->forward(out);                                         // (B, Hp, Wp, C)
   return torch::dropout(out, options_.proj_drop(), is_training());  // (B, Hp, Wp, C)
 }

@@ -1,7 +1,10 @@
 #pragma once
 // Focal Transformer block: LayerNorm -> focal self-attention (over the fine map and its pooled levels)
 // -> residual with stochastic depth and optional layer scale -> LayerNorm -> MLP -> residual.
+// With topk > 0 it is the Focal-v2 block: the same block around the top-K attention of focal/focal_v2
+// (registered as `attn`, as in the original), which needs no padding masks.
 #include "focal/focal_v1/focal_attention.h"
+#include "focal/focal_v2/topk_attention.h"
 #include "focal/layers/mlp.h"
 
 #include <torch/nn/module.h>
@@ -36,6 +39,7 @@ struct FocalBlockOptions {
   TORCH_ARG(int64_t, focal_window) = 1;
   TORCH_ARG(bool, use_layerscale) = false;
   TORCH_ARG(double, layerscale_value) = 1e-4;
+  TORCH_ARG(int64_t, topk) = 0;  // > 0: Focal-v2 top-K attention with this K
 };
 
 class FocalBlockImpl : public torch::nn::Module {
@@ -52,15 +56,13 @@ class FocalBlockImpl : public torch::nn::Module {
   const FocalBlockOptions& options() const { return options_; }
 
   torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr};
-  FocalAttention attn{nullptr};
+  FocalAttention attn{nullptr};          // v1 (topk == 0)
+  v2::TopkAttention topk_attn{nullptr};  // v2 (topk > 0), registered as `attn`
   Mlp mlp{nullptr};
   torch::nn::ModuleList pool_layers{nullptr};
   torch::Tensor gamma_1, gamma_2;
 
  private:
-  // Level-k pooled map of the (shifted, padded) normalised map: (B, Hp, Wp, C) -> (B, Ph_k, Pw_k, C).
-  torch::Tensor pool_level(const torch::Tensor& x, int64_t level);
-
   FocalBlockOptions options_;
   int64_t window_size_ = 0, expand_size_ = 0, shift_size_ = 0;
 };

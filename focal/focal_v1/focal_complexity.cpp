@@ -1,6 +1,7 @@
 #include "focal/focal_v1/focal_complexity.h"
 
 #include "focal/focal_v1/focal_geometry.h"
+#include "focal/focal_v2/topk_complexity.h"
 
 #include <algorithm>
 #include <cmath>
@@ -64,8 +65,12 @@ double focal_macs_exact(const FocalTransformerOptions& o) {
       const BlockShape shape = block_shape(std::min(h, w), o.window_size(), stage_expand(o, i, b));
       double block = static_cast<double>(dim * h * w);
       const double windows = static_cast<double>(h * w) / shape.window / shape.window;
-      block += windows * static_cast<double>(attention_macs(dim, o.num_heads()[i], shape.window, shape.expand,
-                                                            o.focal_windows()[i], pooled, level));
+      const int64_t attn =
+          o.is_v2() ? v2::topk_attention_macs(dim, o.num_heads()[i], shape.window,
+                                              v2::block_topks(h, shape.window, level, o.focal_topK()))
+                    : attention_macs(dim, o.num_heads()[i], shape.window, shape.expand, o.focal_windows()[i],
+                                     pooled, level);
+      block += windows * static_cast<double>(attn);
       if (pooled && level > 1) {
         for (int64_t k = 0; k + 1 < level; ++k) {
           const int64_t sub = shape.window >> k;
@@ -115,12 +120,16 @@ int64_t focal_parameter_count(const FocalTransformerOptions& o) {
       int64_t block = 2 * layer_norm(dim) + linear(dim, 3 * dim, o.qkv_bias()) + linear(dim, dim, true);
       block += linear(dim, static_cast<int64_t>(dim * o.mlp_ratio()), true) +
                linear(static_cast<int64_t>(dim * o.mlp_ratio()), dim, true);
-      block += (2 * ws - 1) * (2 * ws - 1) * heads;
-      if (shape.expand > 0 && level > 0) block += heads * ws * ws * rolled_key_count(ws, shape.expand);
+      if (o.is_v2()) {
+        block += v2::coord_mlp_params(dim, heads, level);
+      } else {
+        block += (2 * ws - 1) * (2 * ws - 1) * heads;
+        if (shape.expand > 0 && level > 0) block += heads * ws * ws * rolled_key_count(ws, shape.expand);
+      }
       if (pooled && level > 1) {
         for (int64_t k = 0; k + 1 < level; ++k) {
           const int64_t side = to_windows_table_side(ws, fw, k), sub = ws >> k;
-          block += heads * side * side;
+          if (!o.is_v2()) block += heads * side * side;
           if (o.focal_pool() == "fc") block += linear(sub * sub, 1, true);
           if (o.focal_pool() == "conv") block += dim * sub * sub + dim;
         }

@@ -32,7 +32,8 @@ void FocalLayerImpl::reset() {
                                      .focal_level(o.focal_level())
                                      .focal_window(o.focal_window())
                                      .use_layerscale(o.use_layerscale())
-                                     .layerscale_value(o.layerscale_value())));
+                                     .layerscale_value(o.layerscale_value())
+                                     .topk(o.topk())));
   }
   if (o.downsample()) {
     downsample = register_module("downsample", PatchEmbed(PatchEmbedOptions(o.dim(), 2 * o.dim())

@@ -44,6 +44,7 @@ struct FocalLayerOptions {
   TORCH_ARG(bool, use_checkpoint) = false;
   TORCH_ARG(bool, use_layerscale) = false;
   TORCH_ARG(double, layerscale_value) = 1e-4;
+  TORCH_ARG(int64_t, topk) = 0;  // > 0: Focal-v2 blocks (top-K attention)
 };
 
 struct StageOutput {

@@ -17,6 +17,8 @@ void FocalTransformerImpl::reset() {
   const auto& o = options_;
   const int64_t stages = static_cast<int64_t>(o.depths().size());
   TORCH_CHECK(stages > 0, "Focal Transformer: depths is empty");
+  TORCH_CHECK(o.model_type() == "focal" || o.model_type() == "focalv2", "Focal Transformer: model type '",
+              o.model_type(), "' is neither focal nor focalv2");
   for (const auto* list : {&o.num_heads(), &o.focal_levels(), &o.focal_windows(), &o.expand_sizes()}) {
     TORCH_CHECK(
         static_cast<int64_t>(list->size()) >= stages,
@@ -74,7 +76,8 @@ void FocalTransformerImpl::reset() {
                                      .downsample(i + 1 < stages)
                                      .use_checkpoint(o.use_checkpoint())
                                      .use_layerscale(o.use_layerscale())
-                                     .layerscale_value(o.layerscale_value())));
+                                     .layerscale_value(o.layerscale_value())
+                                     .topk(o.is_v2() ? o.focal_topK() : 0)));
   }
   norm = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({num_features_})));
   if (o.num_classes() > 0) head = register_module("head", torch::nn::Linear(num_features_, o.num_classes()));

@@ -38,7 +38,9 @@ class FocalTransformerImpl : public ClassifierImpl {
   void reset_classifier(int64_t num_classes) override;
   void set_grad_checkpointing(bool enable) override;
   std::vector<std::string> no_weight_decay() const override { return {"absolute_pos_embed"}; }
+  // The v2 original exempts no keyword (it has no bias tables; its coordinate MLPs are decayed).
   std::vector<std::string> no_weight_decay_keywords() const override {
+    if (options_.is_v2()) return {};
     return {"relative_position_bias_table", "relative_position_bias_table_to_neighbors",
             "relative_position_bias_table_to_windows"};
   }

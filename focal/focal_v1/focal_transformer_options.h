@@ -46,6 +46,14 @@ struct FocalTransformerOptions {
   TORCH_ARG(bool, use_layerscale) = false;
   TORCH_ARG(double, layerscale_value) = 1e-4;
   TORCH_ARG(bool, use_pre_norm) = false;
+  // "focal" (v1) or "focalv2" (focal_transformer_v2.py: top-K attention with coordinate-to-bias MLPs, same
+  // network around it); the fixtures' JSON calls it model_type, the YAML MODEL.TYPE.
+  TORCH_ARG(std::string, model_type) = "focal";
+  // Focal-v2: keys per level (the original's focal_topK, MODEL.FOCAL.FOCAL_TOPK; its constructor default 64).
+  TORCH_ARG(int64_t, focal_topK) = 64;
+
+ public:
+  bool is_v2() const { return model_type_ == "focalv2"; }
 };
 
 }  // namespace focal

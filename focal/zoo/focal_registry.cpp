@@ -18,30 +18,52 @@ std::vector<FocalSize> focal_sizes() {
           {"base", 128, {2, 2, 18, 2}, {4, 8, 16, 32}, 0.5}};
 }
 
-std::string registered_name(const FocalSize& s, bool conv) {
-  return std::string("focal_") + s.size + (conv ? "_useconv" : "") + "_patch4_window7_224";
+// The registered variants: v1 plain and with the convolutional embedding, v2 (released with it only).
+struct Variant {
+  const char* prefix;
+  bool conv;
+  bool v2;
+};
+const Variant kVariants[] = {{"focal_", false, false}, {"focal_", true, false}, {"focalv2_", true, true}};
+
+std::string registered_name(const FocalSize& s, const Variant& v) {
+  return std::string(v.prefix) + s.size + (v.conv ? "_useconv" : "") + "_patch4_window7_224";
 }
 
 }  // namespace
 
 std::vector<std::string> focal_model_names() {
   std::vector<std::string> names;
-  for (bool conv : {false, true})
-    for (const auto& s : focal_sizes()) names.push_back(registered_name(s, conv));
+  for (const auto& v : kVariants)
+    for (const auto& s : focal_sizes()) names.push_back(registered_name(s, v));
   return names;
 }
 
+std::string canonical_focal_name(const std::string& name) {
+  // The released v2 YAML files name their models without "_useconv" (they all use it).
+  const std::string prefix = "focalv2_";
+  if (name.rfind(prefix, 0) == 0 && name.find("_useconv") == std::string::npos) {
+    const auto patch = name.find("_patch");
+    if (patch != std::string::npos) return name.substr(0, patch) + "_useconv" + name.substr(patch);
+  }
+  return name;
+}
+
 bool is_focal_model(const std::string& name) {
+  const auto canonical = canonical_focal_name(name);
   for (const auto& n : focal_model_names())
-    if (n == name) return true;
+    if (n == canonical) return true;
   return false;
 }
 
 FocalTransformerOptions focal_registered_options(const std::string& name) {
-  for (bool conv : {false, true}) {
+  const auto canonical = canonical_focal_name(name);
+  for (const auto& v : kVariants) {
     for (const auto& s : focal_sizes()) {
-      if (registered_name(s, conv) != name) continue;
+      if (registered_name(s, v) != canonical) continue;
       return FocalTransformerOptions()
+          .model_type(v.v2 ? "focalv2" : "focal")
+          .focal_topK(128)
           .img_size(224)
           .patch_size(4)
           .num_classes(1000)
@@ -55,7 +77,7 @@ FocalTransformerOptions focal_registered_options(const std::string& name) {
           .expand_sizes({3, 3, 3, 3})
           .expand_layer("all")
           .focal_pool("fc")
-          .use_conv_embed(conv);
+          .use_conv_embed(v.conv);
     }
   }
   std::string known;

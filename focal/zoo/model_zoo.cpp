@@ -11,6 +11,8 @@
 namespace focal {
 namespace {
 
+constexpr const char* kFamilies = "focal, focalv2 or halonet";
+
 halonet::HaloNetOptions halonet_options_from_config(const Config& config) {
   return halonet::halonet_options(config.get<std::string>("MODEL.NAME"))
       .num_classes(config.get<int64_t>("MODEL.NUM_CLASSES"))
@@ -32,7 +34,8 @@ ModelComplexity halonet_complexity(const halonet::HaloNetOptions& options) {
 std::vector<ModelEntry> registered_models() {
   std::vector<ModelEntry> entries;
   for (const auto& name : focal_model_names()) {
-    entries.push_back({name, "focal", focal_registered_options(name).img_size()});
+    const auto options = focal_registered_options(name);
+    entries.push_back({name, options.model_type(), options.img_size()});
   }
   for (const auto& name : halonet::halonet_model_names()) {
     entries.push_back({name, "halonet", halonet::halonet_options(name).img_size()});
@@ -41,9 +44,10 @@ std::vector<ModelEntry> registered_models() {
 }
 
 ModelEntry registered_model(const std::string& name) {
+  const std::string canonical = canonical_focal_name(name);
   std::string known;
   for (const auto& entry : registered_models()) {
-    if (entry.name == name) return entry;
+    if (entry.name == canonical) return entry;
     known += " " + entry.name;
   }
   throw std::invalid_argument("unknown model '" + name + "'; registered:" + known);
@@ -51,8 +55,8 @@ ModelEntry registered_model(const std::string& name) {
 
 Classifier create_model(const std::string& name, int64_t num_classes) {
   const ModelEntry entry = registered_model(name);
-  if (entry.family == "focal") {
-    auto options = focal_registered_options(name);
+  if (entry.family == "focal" || entry.family == "focalv2") {
+    auto options = focal_registered_options(entry.name);
     if (num_classes >= 0) options.num_classes(num_classes);
     return FocalTransformer(options).ptr();
   }
@@ -62,12 +66,12 @@ Classifier create_model(const std::string& name, int64_t num_classes) {
 Classifier create_model_from_config(const Config& config) {
   const auto type = config.get<std::string>("MODEL.TYPE");
   Classifier model;
-  if (type == "focal") {
+  if (type == "focal" || type == "focalv2") {
     model = FocalTransformer(focal_options_from_config(config)).ptr();
   } else if (type == "halonet") {
     model = halonet::HaloNet(halonet_options_from_config(config)).ptr();
   } else {
-    throw std::invalid_argument("MODEL.TYPE '" + type + "' is not a model family (focal or halonet)");
+    throw std::invalid_argument("MODEL.TYPE '" + type + "' is not a model family (" + kFamilies + ")");
   }
   if (config.get<bool>("TRAIN.USE_CHECKPOINT")) model->set_grad_checkpointing(true);
   return model;
@@ -75,15 +79,16 @@ Classifier create_model_from_config(const Config& config) {
 
 ModelComplexity registered_model_complexity(const std::string& name) {
   const ModelEntry entry = registered_model(name);
-  if (entry.family == "focal") return focal_complexity(focal_registered_options(name));
+  if (entry.family == "focal" || entry.family == "focalv2")
+    return focal_complexity(focal_registered_options(entry.name));
   return halonet_complexity(halonet::halonet_options(name));
 }
 
 ModelComplexity model_complexity_from_config(const Config& config) {
   const auto type = config.get<std::string>("MODEL.TYPE");
-  if (type == "focal") return focal_complexity(focal_options_from_config(config));
+  if (type == "focal" || type == "focalv2") return focal_complexity(focal_options_from_config(config));
   if (type == "halonet") return halonet_complexity(halonet_options_from_config(config));
-  throw std::invalid_argument("MODEL.TYPE '" + type + "' is not a model family (focal or halonet)");
+  throw std::invalid_argument("MODEL.TYPE '" + type + "' is not a model family (" + kFamilies + ")");
 }
 
 }  // namespace focal

@@ -12,7 +12,7 @@ namespace focal {
 
 struct ModelEntry {
   std::string name;
-  std::string family;  // "focal" | "halonet"
+  std::string family;  // "focal" | "focalv2" | "halonet" (the MODEL.TYPE that builds it)
   int64_t img_size = 0;
 };
 
@@ -21,8 +21,9 @@ ModelEntry registered_model(const std::string& name);  // throws for an unknown 
 
 // A freshly initialised registered model; num_classes < 0 keeps the registered 1000.
 Classifier create_model(const std::string& name, int64_t num_classes = -1);
-// MODEL.TYPE focal (MODEL.FOCAL.*, DATA.IMG_SIZE, MODEL.NUM_CLASSES, MODEL.DROP_*) or halonet (MODEL.NAME of
-// a registered HaloNet, MODEL.HALONET.*); TRAIN.USE_CHECKPOINT switches activation checkpointing on.
+// MODEL.TYPE focal or focalv2 (MODEL.FOCAL.*, with FOCAL_TOPK for v2; DATA.IMG_SIZE, MODEL.NUM_CLASSES,
+// MODEL.DROP_*) or halonet (MODEL.NAME of a registered HaloNet, MODEL.HALONET.*); TRAIN.USE_CHECKPOINT
+// switches activation checkpointing on.
 Classifier create_model_from_config(const Config& config);
 
 // Parameters and multiply-accumulates at the model's registered input size.

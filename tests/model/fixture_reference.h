@@ -5,6 +5,7 @@
 
 #include <torch/torch.h>
 
+#include <filesystem>
 #include <map>
 #include <string>
 
@@ -17,9 +18,17 @@ struct FixtureReference {
   double expected_macs = 0;
 };
 
-FixtureReference load_fixture(const std::string& name);
+// `dir` defaults to fixtures_dir() (../shared/fixtures/focal); the v2 fixtures are in focalv2_fixtures_dir().
+FixtureReference load_fixture(const std::string& name, const std::filesystem::path& dir = {});
 // A model built from the fixture's arguments with the fixture's weights loaded strictly.
-FocalTransformer load_fixture_model(const std::string& name, const FocalTransformerOptions& options);
+FocalTransformer load_fixture_model(const std::string& name, const FocalTransformerOptions& options,
+                                    const std::filesystem::path& dir = {});
+// ../shared/fixtures/focalv2: the sibling of fixtures_dir().
+std::filesystem::path focalv2_fixtures_dir();
+// Catch checks of one fixture on `device`: patch embedding, stages and logits (eval), loss and the gradient
+// of every parameter (train, drop path 0), within the fixtures' float32 tolerances.
+void check_fixture_parity(const std::string& name, const std::filesystem::path& dir,
+                          const torch::Device& device);
 // max |a - b|
 double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b);
 

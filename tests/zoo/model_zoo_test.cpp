@@ -24,6 +24,10 @@ const Expected kPublished[] = {
     {"focal_tiny_useconv_patch4_window7_224", 30825244, 5170849536},
     {"focal_small_useconv_patch4_window7_224", 53086804, 9678118656},
     {"focal_base_useconv_patch4_window7_224", 93268712, 16795816960},
+    // ../shared/fixtures/focalv2/README.md: the original v2 model's counts.
+    {"focalv2_tiny_useconv_patch4_window7_224", 30220564, 5320637440},
+    {"focalv2_small_useconv_patch4_window7_224", 51526540, 9879774208},
+    {"focalv2_base_useconv_patch4_window7_224", 91186824, 17033354496},
 };
 
 }  // namespace
@@ -62,6 +66,19 @@ TEST_CASE("configs/ YAML files build the registered models", "[zoo]") {
       CHECK(a.use_conv_embed() == b.use_conv_embed());
     }
   }
+}
+
+TEST_CASE("the released v2 YAML's model names (without _useconv) name the registered v2 models", "[zoo]") {
+  for (const char* size : {"tiny", "small", "base"}) {
+    const std::string released = std::string("focalv2_") + size + "_patch4_window7_224";
+    const std::string registered = std::string("focalv2_") + size + "_useconv_patch4_window7_224";
+    CHECK(focal::registered_model(released).name == registered);
+    CHECK(focal::registered_model(released).family == "focalv2");
+    CHECK(focal::registered_model_complexity(released).macs ==
+          focal::registered_model_complexity(registered).macs);
+  }
+  CHECK_THROWS_WITH(focal::registered_model("focalv2_huge_patch4_window7_224"),
+                    Catch::Contains("focalv2_tiny_useconv_patch4_window7_224"));
 }
 
 TEST_CASE("unknown names are errors that list the registered models", "[zoo]") {
