@@ -5,13 +5,14 @@
 
 #include "data/log.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace focal::data {
 
 Batch to_device(const Batch& batch, const torch::Device& device) {
-  return Batch{batch.images.to(device, /*non_blocking=*/true),
-               batch.labels.to(device, /*non_blocking=*/true)};
+  return Batch{batch.images.to(device, /*non_blocking=*/true), batch.labels.to(device, /*non_blocking=*/true),
+               batch.indices, batch.valid};
 }
 
 DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset,
@@ -125,16 +126,28 @@ DataLoader::Slot& DataLoader::slot_locked(int64_t batch) {
   s.images = torch::empty({rows, shape[0], shape[1], shape[2]},
                           torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(pin_));
   s.labels = torch::empty({rows}, torch::TensorOptions().dtype(torch::kInt64).pinned_memory(pin_));
+  s.indices = torch::empty({rows}, torch::kInt64);
+  s.valid = torch::ones({rows}, torch::kBool);
   s.remaining = rows;
   return slots_.emplace(batch, std::move(s)).first->second;
 }
 
+DataLoader::RowOut DataLoader::row_out(const Slot& slot, int64_t row, int64_t image_size) {
+  return RowOut{slot.images.data_ptr<float>() + row * image_size, slot.labels.data_ptr<int64_t>() + row,
+                slot.indices.data_ptr<int64_t>() + row, slot.valid.data_ptr<bool>() + row};
+}
+
 void DataLoader::produce(int64_t epoch, const std::vector<int64_t>& indices, int64_t pos,
-                         ImageDecoder& decoder, float* image_out, int64_t* label_out) {
+                         ImageDecoder& decoder, const RowOut& out) {
   const int64_t n = dataset_->size();
   const int64_t index = indices[static_cast<size_t>(pos)];
   const uint64_t seed = sample_seed(options_.seed(), epoch, index);
-  for (int64_t attempt = 0; attempt <= options_.max_substitutions(); ++attempt) {
+  *out.index = index;
+  *out.valid = true;
+  float* image_out = out.image;
+  int64_t* label_out = out.label;
+  const int64_t attempts = options_.skip_unreadable() ? 0 : options_.max_substitutions();
+  for (int64_t attempt = 0; attempt <= attempts; ++attempt) {
     // A replacement is the next sample in dataset order, with its own random stream.
     const int64_t candidate = (index + attempt) % n;
     Rng rng(attempt == 0 ? seed : combine_seed(seed, static_cast<uint64_t>(attempt)));
@@ -155,6 +168,13 @@ void DataLoader::produce(int64_t epoch, const std::vector<int64_t>& indices, int
         log_warning("data: skipping unreadable sample " + dataset_->describe(candidate) + ": " + e.what());
       check_unreadable_share(unreadable);
     }
+  }
+  if (options_.skip_unreadable()) {
+    const auto shape = transform_->output_shape();
+    std::fill(image_out, image_out + shape[0] * shape[1] * shape[2], 0.0f);
+    *label_out = -1;
+    *out.valid = false;
+    return;
   }
   throw std::runtime_error("data: " + std::to_string(options_.max_substitutions() + 1) +
                            " unreadable samples in a row from " + dataset_->describe(index));
@@ -177,14 +197,12 @@ void DataLoader::worker_loop() {
     const uint64_t generation = generation_;
     const int64_t epoch = epoch_;
     const auto indices = indices_;
-    Slot& slot = slot_locked(batch);
-    torch::Tensor images = slot.images, labels = slot.labels;  // keep the buffers alive while unlocked
+    const Slot buffers = slot_locked(batch);  // tensor handles: keep the buffers alive while unlocked
     lock.unlock();
 
     std::exception_ptr error;
     try {
-      produce(epoch, *indices, task, decoder, images.data_ptr<float>() + row * image_size,
-              labels.data_ptr<int64_t>() + row);
+      produce(epoch, *indices, task, decoder, row_out(buffers, row, image_size));
     } catch (...) {
       error = std::current_exception();
     }
@@ -209,8 +227,7 @@ std::optional<Batch> DataLoader::next() {
     const int64_t first = batch * options_.batch_size();
     for (int64_t row = 0; row < slot.remaining; ++row) {
       lock.unlock();
-      produce(epoch_, *indices_, first + row, *inline_decoder_,
-              slot.images.data_ptr<float>() + row * image_size, slot.labels.data_ptr<int64_t>() + row);
+      produce(epoch_, *indices_, first + row, *inline_decoder_, row_out(slot, row, image_size));
       lock.lock();
     }
     slot.remaining = 0;
@@ -227,7 +244,7 @@ std::optional<Batch> DataLoader::next() {
   lock.unlock();
   work_cv_.notify_all();
   if (slot.error) std::rethrow_exception(slot.error);
-  return Batch{slot.images, slot.labels};
+  return Batch{slot.images, slot.labels, slot.indices, slot.valid};
 }
 
 }  // namespace focal::data

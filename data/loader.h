@@ -22,8 +22,10 @@
 namespace focal::data {
 
 struct Batch {
-  torch::Tensor images;  // (B, C, H, W) float32
-  torch::Tensor labels;  // (B,) int64
+  torch::Tensor images;   // (B, C, H, W) float32
+  torch::Tensor labels;   // (B,) int64
+  torch::Tensor indices;  // (B,) int64: the dataset index of each row (stays on the CPU)
+  torch::Tensor valid;    // (B,) bool: false for a row whose sample could not be read (skip_unreadable)
 };
 
 struct LoaderState {
@@ -69,6 +71,9 @@ struct LoaderOptions {
   TORCH_ARG(int64_t, max_image_pixels) = kDefaultMaxImagePixels;
   // Once more distinct files than this share of the data set proved unreadable, next() throws.
   TORCH_ARG(double, max_unreadable_share) = 0.05;
+  // Evaluation: an unreadable sample is not replaced by another (which would count that one twice); its row
+  // is zeros with label -1 and valid false, and it is counted in skipped_files().
+  TORCH_ARG(bool, skip_unreadable) = false;
 };
 
 class DataLoader : public Loader {
@@ -95,15 +100,26 @@ class DataLoader : public Loader {
   struct Slot {
     torch::Tensor images;
     torch::Tensor labels;
+    torch::Tensor indices;
+    torch::Tensor valid;
     int64_t remaining = 0;
     std::exception_ptr error;
   };
   void reset_locked(int64_t epoch, int64_t first_batch);
   int64_t batch_rows(int64_t batch) const;
   Slot& slot_locked(int64_t batch);
-  // Decodes the sample at epoch position `pos` (substituting unreadable ones) into images[row], labels[row].
+  // Where one sample goes: its row of the batch tensors (which the caller keeps alive).
+  struct RowOut {
+    float* image;
+    int64_t* label;
+    int64_t* index;
+    bool* valid;
+  };
+  static RowOut row_out(const Slot& slot, int64_t row, int64_t image_size);
+  // Decodes the sample at epoch position `pos` (substituting unreadable ones, or with skip_unreadable
+  // marking the row invalid) into `out`.
   void produce(int64_t epoch, const std::vector<int64_t>& indices, int64_t pos, ImageDecoder& decoder,
-               float* image_out, int64_t* label_out);
+               const RowOut& out);
   void worker_loop();
 
   std::shared_ptr<const Dataset> dataset_;

@@ -22,6 +22,12 @@ ArgParser& ArgParser::flag(const std::string& name, const std::string& help) {
   return *this;
 }
 
+ArgParser& ArgParser::multi(const std::string& name, const std::string& help) {
+  order_.push_back(name);
+  specs_[name] = {help, "", false, true};
+  return *this;
+}
+
 bool ArgParser::parse(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -41,6 +47,15 @@ bool ArgParser::parse(int argc, char** argv) {
     if (it == specs_.end()) throw std::invalid_argument("unknown option '--" + name + "' (see --help)");
     if (it->second.is_flag) {
       values_[name] = "1";
+      continue;
+    }
+    if (it->second.is_multi) {
+      auto& list = multi_values_[name];
+      const size_t before = list.size();
+      if (eq != std::string::npos) list.push_back(value);
+      while (i + 1 < argc && std::string(argv[i + 1]).rfind("--", 0) != 0) list.push_back(argv[++i]);
+      if (list.size() == before) throw std::invalid_argument("option '--" + name + "' needs a value");
+      values_[name] = list.front();
       continue;
     }
     if (eq == std::string::npos) {
@@ -80,6 +95,11 @@ double ArgParser::get_double(const std::string& name) const {
   throw std::invalid_argument("--" + name + " expects a number, got '" + text + "'");
 }
 
+std::vector<std::string> ArgParser::get_all(const std::string& name) const {
+  const auto it = multi_values_.find(name);
+  return it == multi_values_.end() ? std::vector<std::string>() : it->second;
+}
+
 bool ArgParser::has(const std::string& name) const { return values_.count(name) > 0; }
 
 std::string ArgParser::help() const {
@@ -87,7 +107,11 @@ std::string ArgParser::help() const {
   out << "usage: " << program_ << " [options]\n" << description_ << "\n\noptions:\n";
   for (const auto& name : order_) {
     const auto& s = specs_.at(name);
-    out << "  --" << name << (s.is_flag ? "" : " VALUE") << "\n      " << s.help;
+    out << "  --" << name
+        << (s.is_flag    ? ""
+            : s.is_multi ? " VALUE [VALUE ...]"
+                         : " VALUE")
+        << "\n      " << s.help;
     if (!s.is_flag && !s.default_value.empty()) out << " (default: " << s.default_value << ")";
     out << "\n";
   }

@@ -1,7 +1,8 @@
 #pragma once
 // Validation as the original validate(): cross-entropy loss, top-1 and top-5 accuracy over the whole
-// validation loader, averaged over samples; with several processes each image is evaluated on exactly one
-// rank and the sums are reduced over ranks, so every image counts once.
+// validation loader, averaged over images; with several processes each image is evaluated on exactly one
+// rank and the sums are reduced over ranks, so every image counts once. The pass itself is focal-eval's
+// (eval/evaluator/evaluation_loop.h); this adapts it to the training run's context and log.
 #include "data/loader.h"
 #include "train/distributed.h"
 #include "train/recipe/amp_mode.h"
@@ -19,6 +20,7 @@ struct EvalResult {
   double acc1 = 0;
   double acc5 = 0;
   int64_t samples = 0;
+  int64_t skipped = 0;  // unreadable images (substituted by the training loader, left out by focal-eval's)
 };
 
 using ForwardFn = std::function<torch::Tensor(const torch::Tensor&)>;
