@@ -21,7 +21,9 @@ int main(int argc, char** argv) {
         .option("img-size", "input side (default: the model's)")
         .option("device", "cpu, cuda or cuda:N", "cpu")
         .option("dtype", "fp32, or bf16 / fp16 autocast", "fp32")
-        .option("mode", "forward, train or both", "both")
+        .option("mode", "forward, train, both, or optim (the optimizer step alone)", "both")
+        .option("optimizer", "fused (focal-train's FusedAdamW) or loop (torch::optim::AdamW)", "fused")
+        .flag("profile", "train: time forward/backward/optimizer and list operator self times")
         .option("warmup", "untimed steps first", "2")
         .option("iters", "timed steps", "5")
         .option("threads", "CPU threads (default: LibTorch's)");
@@ -53,9 +55,11 @@ int main(int argc, char** argv) {
     options.iterations = args.get_int("iters");
     options.dtype = args.get("dtype");
     options.device = device;
+    options.optimizer = args.get("optimizer");
+    options.profile = args.has("profile");
     const std::string mode = args.get("mode");
-    if (mode != "forward" && mode != "train" && mode != "both") {
-      throw std::invalid_argument("--mode must be forward, train or both, not '" + mode + "'");
+    if (mode != "forward" && mode != "train" && mode != "both" && mode != "optim") {
+      throw std::invalid_argument("--mode must be forward, train, both or optim, not '" + mode + "'");
     }
     std::printf("model %s, batch %lld, input %lld, %s, %s, %d CPU threads\n", name.c_str(),
                 static_cast<long long>(options.batch_size), static_cast<long long>(options.img_size),
@@ -65,6 +69,15 @@ int main(int argc, char** argv) {
     const std::string protocol = std::to_string(options.warmup) + " warm-up + " +
                                  std::to_string(options.iterations) + " timed steps of batch " +
                                  std::to_string(options.batch_size) + ", random inputs";
+    if (mode == "optim") {
+      std::printf("optim: running %s ...\n", protocol.c_str());
+      const auto r = focal::eval::benchmark_optimizer(model, options);
+      std::printf(
+          "optim    %s AdamW step %10.1f ms/step  peak memory %9.1f MiB  (%lld warm-up + %lld timed)\n",
+          options.optimizer.c_str(), 1e3 * r.seconds_per_iteration, r.peak_memory_mib,
+          static_cast<long long>(options.warmup), static_cast<long long>(options.iterations));
+      return 0;
+    }
     for (const char* m : {"forward", "train"}) {
       if (mode != "both" && mode != m) continue;
       std::printf("%s: running %s ...\n", m, protocol.c_str());
@@ -73,6 +86,11 @@ int main(int argc, char** argv) {
                                                  : focal::eval::benchmark_train(model, options);
       std::printf("%-8s %10.2f images/s %10.1f ms/step  peak memory %9.1f MiB  (%s)\n", r.mode.c_str(),
                   r.images_per_second, 1e3 * r.seconds_per_iteration, r.peak_memory_mib, protocol.c_str());
+      if (!r.profile_table.empty()) {
+        std::printf("phases (profiled run) forward %.1f ms, backward %.1f ms, optimizer %.1f ms per step\n%s",
+                    1e3 * r.forward_seconds, 1e3 * r.backward_seconds, 1e3 * r.optimizer_seconds,
+                    r.profile_table.c_str());
+      }
       std::fflush(stdout);
     }
     return 0;

@@ -76,11 +76,16 @@ def main():
     model = original.FocalTransformer(img_size=args.img_size, focal_levels=[2, 2, 2, 2], focal_windows=[7, 5, 3, 1],
                                       expand_sizes=[3, 3, 3, 3], focal_pool="fc", window_size=7,
                                       **MODELS[args.model]).to(device)
-    amp = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[args.dtype]
-    images = torch.randn(args.batch_size, 3, args.img_size, args.img_size, device=device)
-    labels = torch.randint(1000, (args.batch_size,), device=device)
     print(f"original {args.model}, batch {args.batch_size}, input {args.img_size}, {device}, {args.dtype}, "
           f"{torch.get_num_threads()} CPU threads, torch {torch.__version__}")
+    bench_model(model, args, device, num_classes=1000)
+
+
+def bench_model(model, args, device, num_classes):
+    """Prints the forward and/or train lines (the format focal-bench prints) for `model` under args."""
+    amp = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[args.dtype]
+    images = torch.randn(args.batch_size, 3, args.img_size, args.img_size, device=device)
+    labels = torch.randint(num_classes, (args.batch_size,), device=device)
 
     def forward():
         with torch.no_grad(), torch.autocast(device.type, dtype=amp, enabled=amp is not None):
@@ -98,11 +103,11 @@ def main():
     if args.mode != "train":
         model.eval()
         ips, ms, mib = timed(forward, args, device)
-        print(f"forward  {ips:10.2f} images/s {ms:10.1f} ms/step  peak memory {mib:9.1f} MiB")
+        print(f"forward  {ips:10.2f} images/s {ms:10.1f} ms/step  peak memory {mib:9.1f} MiB", flush=True)
     if args.mode != "forward":
         model.train()
         ips, ms, mib = timed(train, args, device)
-        print(f"train    {ips:10.2f} images/s {ms:10.1f} ms/step  peak memory {mib:9.1f} MiB")
+        print(f"train    {ips:10.2f} images/s {ms:10.1f} ms/step  peak memory {mib:9.1f} MiB", flush=True)
 
 
 if __name__ == "__main__":
