@@ -65,11 +65,11 @@ void restore_generators(const RankRng& r, const torch::Device& device, torch::Ge
   if (r.mixup.defined()) mixup.set_state(r.mixup);
 }
 
-// Copies a finished checkpoint to another name (temporary file, then rename).
+// Gives a finished checkpoint another name: a hard link where the filesystem allows (last, best and
+// ckpt_epoch_N then share one file's disk space; last.pth is always replaced by a new file, never modified),
+// else a copy through a temporary file. Errors name the target and say why (a full disk).
 void copy_checkpoint(const std::filesystem::path& from, const std::filesystem::path& to) {
-  auto tmp = temporary_sibling(to);
-  std::filesystem::copy_file(from, tmp, std::filesystem::copy_options::overwrite_existing);
-  replace_file(tmp, to);
+  io::link_or_copy_file(from, to);
 }
 
 }  // namespace
@@ -118,8 +118,11 @@ Trainer::Trainer(Config config, TrainerOptions options)
         "slower than float32; use --amp off there (or bf16, see the warning it gives)");
   }
   if (dist_.is_main()) created_dirs_ = prepare_output_dir(run_dir_);
+  // A run killed while writing leaves "<file>.tmp<pid>"; the file itself is whole (the old or the new one).
+  const auto stale = dist_.is_main() ? remove_stale_temporaries(run_dir_) : std::vector<std::string>{};
   logger_ = std::make_unique<RunLog>(dist_.is_main() ? run_dir_ / "log.txt" : std::filesystem::path(),
                                      options_.console(), dist_.is_main());
+  for (const auto& name : stale) logger_->warn("removed " + name + ", left by a run killed while writing it");
   if (settings_.amp == AmpMode::kBf16 && !device_.is_cuda()) {
     logger_->warn(
         "TRAIN.AMP bf16 on the CPU: bfloat16 autocast is usually slower than float32 on CPUs without "
@@ -677,6 +680,11 @@ void Trainer::end_epoch(State& s, int64_t epoch, TrainResult& result) {
   r.max_acc1 = s.max_accuracy;
   r.epoch_seconds = s.progress.seconds;
   r.images_per_second = s.progress.images / std::max(s.progress.seconds, 1e-9);
+  r.unreadable_files = static_cast<double>(s.train_loader->skipped_files());
+  if (s.train_loader->skipped_files() > 0) {
+    logger_->warn(strformat("%lld unreadable training files skipped so far (each named in the log when found)",
+                            ll(s.train_loader->skipped_files())));
+  }
   if (s.ema) {
     auto ema_fwd = [&](const torch::Tensor& x) { return s.ema_model->forward(x); };
     auto ee = evaluate(ema_fwd, *s.val_loader, device_, st.amp, dist_, logger_.get(), st.print_freq, "EMA");

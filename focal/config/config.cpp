@@ -164,6 +164,10 @@ void Config::merge_mapping(const YAML::Node& mapping, const std::string& prefix,
     if (!item.first.IsScalar())
       throw ConfigError(where + ": config keys must be names, got " + node_text(item.first));
     const std::string name = item.first.Scalar();
+    // Dotted paths address keys: a key that is empty or holds a dot could not be told apart from a section.
+    if (name.empty() || name.find('.') != std::string::npos) {
+      throw ConfigError(where + ": config key '" + name + "' is empty or contains '.'");
+    }
     // BASE is consumed by the include mechanism; the resolved configuration has no includes left.
     if (prefix.empty() && name == "BASE") continue;
     const std::string path = join_path(prefix, name);

@@ -1,6 +1,7 @@
 // Config::dump and Config::save: the resolved configuration as block-style YAML with flow lists, in the
 // original's key order, and its atomic writing.
 #include "focal/config/config.h"
+#include "focal/config/yaml_scalar.h"
 
 #include <unistd.h>
 
@@ -30,7 +31,9 @@ struct DumpTree {
     auto it = children.find(section);
     if (it == children.end()) return;
     for (const auto& path : it->second) {
-      out += std::string(indent, ' ') + leaf_name(path) + ":";
+      // Keys below open sections (MODEL.SPEC) are free text: quoted when plain YAML would read them as
+      // something else (an alias "*x", a flow mapping, a comment).
+      out += std::string(indent, ' ') + format_string(leaf_name(path)) + ":";
       if (auto entry = entries.find(path); entry != entries.end()) {
         out += " " + value_to_yaml(entry->second.value) + "\n";
       } else if (children.count(path)) {

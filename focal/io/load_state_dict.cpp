@@ -59,6 +59,15 @@ LoadReport load_state_dict(torch::nn::Module& module, const StateDict& state_dic
       report.unexpected.push_back(it == targets.end() ? name : name + " (repeated)");
       continue;
     }
+    // A float tensor may be stored in another float precision (fp16 releases); an integer or boolean one
+    // where a float is expected (or the reverse) is another tensor, not a conversion.
+    if (it->second.is_floating_point() != tensor.is_floating_point() ||
+        it->second.is_complex() != tensor.is_complex()) {
+      report.mismatched.push_back(name + ": checkpoint dtype " +
+                                  std::string(c10::toString(tensor.scalar_type())) + " vs model " +
+                                  c10::toString(it->second.scalar_type()));
+      continue;
+    }
     if (it->second.sizes() != tensor.sizes()) {
       report.mismatched.push_back(name + ": checkpoint " + shape_text(tensor.sizes()) + " vs model " +
                                   shape_text(it->second.sizes()));

@@ -1,5 +1,6 @@
 // The training checkpoint: written through focal_io, read back by our reader and by Python's torch.load
 // (weights_only=True), and checkpoints of the original training script are understood.
+#include "focal/io/atomic_write.h"
 #include "focal/io/checkpoint.h"
 #include "focal/io/state_dict.h"
 #include "tests/support/test_env.h"
@@ -76,7 +77,7 @@ TEST_CASE("training checkpoint round-trips through our reader", "[train][checkpo
   auto dir = focal::test::temp_dir("ckpt_rt");
   auto path = dir / "last.pth";
   save_training_checkpoint(path, f.ck);
-  CHECK_FALSE(std::filesystem::exists(path.string() + ".tmp"));
+  CHECK_FALSE(std::filesystem::exists(focal::io::temporary_sibling(path)));
   auto back = load_training_checkpoint(path);
   REQUIRE(back.model.size() == f.ck.model.size());
   for (size_t i = 0; i < back.model.size(); ++i) {

@@ -1,15 +1,17 @@
 #pragma once
 // Writing a file so that it appears whole or not at all: the content goes to a temporary file next to the
-// target, which is then renamed over it.
+// target, is flushed to the disk, and is renamed over it (focal/io/atomic_write.h). Errors name the file
+// and say why in words ("the disk is full"); no temporary file stays behind.
 #include <filesystem>
 #include <string>
 
+#include "focal/io/atomic_write.h"
+
 namespace focal::train {
 
-// `path` with a ".tmp" suffix unique to this process, in the same folder (rename stays within a filesystem).
-std::filesystem::path temporary_sibling(const std::filesystem::path& path);
+using io::temporary_sibling;  // `path` + ".tmp<pid>", in the same folder
 void write_file_atomically(const std::filesystem::path& path, const std::string& content);
-// Renames `from` onto `to`; throws naming both when that fails.
+// Renames `from` onto `to`; throws naming both when that fails (and removes `from`).
 void replace_file(const std::filesystem::path& from, const std::filesystem::path& to);
 
 }  // namespace focal::train

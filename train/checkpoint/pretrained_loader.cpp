@@ -92,6 +92,7 @@ PretrainedReport load_pretrained(ClassifierImpl& model, const std::string& path)
 
   io::StateDict to_load;
   std::vector<std::string> mismatched;
+  std::vector<torch::Tensor> to_reinitialize;  // applied only once nothing is mismatched
   for (const auto& [name, src] : checkpoint) {
     if (!source.count(name)) continue;  // dropped above (head)
     if (is_geometry_buffer(name)) {
@@ -104,6 +105,11 @@ PretrainedReport load_pretrained(ClassifierImpl& model, const std::string& path)
       continue;
     }
     const auto& dst = it->second;
+    if (src.is_floating_point() != dst.is_floating_point() || src.is_complex() != dst.is_complex()) {
+      mismatched.push_back(name + ": checkpoint dtype " + std::string(c10::toString(src.scalar_type())) +
+                           " vs model " + c10::toString(dst.scalar_type()));
+      continue;
+    }
     if (src.sizes().equals(dst.sizes())) {
       to_load.emplace_back(name, src);
       report.loaded.push_back(name);
@@ -111,8 +117,7 @@ PretrainedReport load_pretrained(ClassifierImpl& model, const std::string& path)
     }
     const auto leaf = last_component(name);
     if (contains(name, "relative_position_bias_table_to_neighbors")) {
-      torch::NoGradGuard no_grad;
-      trunc_normal_(dst, 0.02);
+      to_reinitialize.push_back(dst);
       report.reinitialized.push_back(shape_change(name, src, dst) + " (trunc normal, std 0.02)");
     } else if (leaf == "relative_position_bias_table" && src.dim() == 2 && dst.dim() == 2 &&
                src.size(1) == dst.size(1)) {
@@ -144,9 +149,21 @@ PretrainedReport load_pretrained(ClassifierImpl& model, const std::string& path)
                            c10::str(dst.sizes()));
     }
   }
+  // Every check comes before the first weight changes: a bad checkpoint leaves the model as it was.
   if (!mismatched.empty()) {
-    throw std::runtime_error("pretrained " + path +
-                             ": shapes that cannot be adapted: " + join(mismatched, 32));
+    throw std::runtime_error("pretrained " + path + ": tensors that cannot be adapted (shape or dtype): " +
+                             join(mismatched, 32) + "; no weight was changed");
+  }
+  if (report.loaded.empty() && report.resized.empty() && !checkpoint.empty()) {
+    std::vector<std::string> names;
+    for (const auto& entry : checkpoint) names.push_back(entry.first);
+    throw std::runtime_error("pretrained " + path + ": none of its " + std::to_string(checkpoint.size()) +
+                             " tensors belongs to this model (a checkpoint of another model?): " +
+                             join(names, 8) + "; no weight was changed");
+  }
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& t : to_reinitialize) trunc_normal_(t, 0.02);
   }
   auto load_report = io::load_state_dict(model, to_load, /*strict=*/false, path);
   for (const auto& name : load_report.missing) {

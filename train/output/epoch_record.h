@@ -22,6 +22,7 @@ struct EpochRecord {
   double max_acc1 = kNone;
   double epoch_seconds = kNone;
   double images_per_second = kNone;
+  double unreadable_files = kNone;  // distinct training files found unreadable so far (skipped, each logged)
 };
 
 }  // namespace focal::train

@@ -2,6 +2,7 @@
 
 #include "train/checkpoint/atomic_file.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -51,6 +52,7 @@ const std::vector<Column>& value_columns() {
       {"max_acc1", &EpochRecord::max_acc1},
       {"epoch_time_s", &EpochRecord::epoch_seconds},
       {"images_per_s", &EpochRecord::images_per_second},
+      {"unreadable_files", &EpochRecord::unreadable_files},
   };
   return columns;
 }
@@ -87,6 +89,7 @@ std::vector<EpochRecord> read_metrics_csv(const std::filesystem::path& path) {
   std::string line;
   size_t line_no = 0;
   const auto& names = metrics_csv_columns();
+  size_t columns = names.size();  // a file of an earlier version lacks the columns added since, at the end
   while (std::getline(in, line)) {
     ++line_no;
     if (line.empty()) continue;
@@ -96,19 +99,21 @@ std::vector<EpochRecord> read_metrics_csv(const std::filesystem::path& path) {
     while (std::getline(ss, cell, ',')) cells.push_back(cell);
     if (!line.empty() && line.back() == ',') cells.emplace_back();
     if (line_no == 1) {
-      if (cells != names) throw std::runtime_error(path.string() + ": unexpected header '" + line + "'");
+      const bool prefix = cells.size() > 2 && cells.size() <= names.size() &&
+                          std::equal(cells.begin(), cells.end(), names.begin());
+      if (!prefix) throw std::runtime_error(path.string() + ": unexpected header '" + line + "'");
+      columns = cells.size();
       continue;
     }
-    if (cells.size() != names.size()) {
+    if (cells.size() != columns) {
       throw std::runtime_error(path.string() + ":" + std::to_string(line_no) + ": expected " +
-                               std::to_string(names.size()) + " columns, found " +
-                               std::to_string(cells.size()));
+                               std::to_string(columns) + " columns, found " + std::to_string(cells.size()));
     }
     EpochRecord r;
     r.epoch = static_cast<int64_t>(parse_value(cells[0], path, line_no));
     r.step = static_cast<int64_t>(parse_value(cells[1], path, line_no));
     const auto& cols = value_columns();
-    for (size_t i = 0; i < cols.size(); ++i) r.*(cols[i].field) = parse_value(cells[i + 2], path, line_no);
+    for (size_t i = 0; i + 2 < columns; ++i) r.*(cols[i].field) = parse_value(cells[i + 2], path, line_no);
     records.push_back(r);
   }
   return records;

@@ -77,4 +77,24 @@ CreatedDirsGuard::~CreatedDirsGuard() {
   }
 }
 
+std::vector<std::string> remove_stale_temporaries(const std::filesystem::path& dir) {
+  std::vector<std::string> removed;
+  const std::string own_pid = std::to_string(::getpid());
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    // "<name>.tmp<pid>" (focal/io/atomic_write.h) or "<name>.tmp.<pid>" (Config::save).
+    const size_t at = name.rfind(".tmp");
+    if (at == std::string::npos) continue;
+    const size_t digits = name.size() > at + 4 && name[at + 4] == '.' ? at + 5 : at + 4;
+    if (digits == name.size() || name.find_first_not_of("0123456789", digits) != std::string::npos ||
+        it->is_directory(ec) || name.substr(digits) == own_pid) {  // this process's own: not stale
+      continue;
+    }
+    std::error_code rm;
+    if (std::filesystem::remove(it->path(), rm)) removed.push_back(name);
+  }
+  return removed;
+}
+
 }  // namespace focal::train

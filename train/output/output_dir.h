@@ -13,6 +13,9 @@ std::filesystem::path run_directory(const std::string& output_root, const std::s
 // Creates `dir` (and parents) and checks that a file can be created in it; throws naming the folder and the
 // reason otherwise. Returns the folders it created, outermost first (empty when `dir` existed).
 std::vector<std::filesystem::path> prepare_output_dir(const std::filesystem::path& dir);
+// Removes the temporary files ("<name>.tmp<pid>", focal/io/atomic_write.h) that a process killed in the
+// middle of a write left in `dir`; returns their names. Call before the run writes anything.
+std::vector<std::string> remove_stale_temporaries(const std::filesystem::path& dir);
 // Undoes prepare_output_dir for a run that failed before it produced anything: removes the files named in
 // `own_files` from the innermost created folder, then every created folder that is empty, innermost first.
 // Anything else in them (another run's files) keeps the folder. Returns whether the innermost one went.

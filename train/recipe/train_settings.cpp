@@ -33,6 +33,11 @@ data::DataConfig data_config(const Config& c, const DistributedContext& dist) {
   d.batch_size = c.get<int64_t>("DATA.BATCH_SIZE");
   d.num_workers = c.get<int64_t>("DATA.NUM_WORKERS");
   d.pin_memory = c.get<bool>("DATA.PIN_MEMORY");
+  d.max_image_pixels = c.get<int64_t>("DATA.MAX_IMAGE_PIXELS");
+  d.max_unreadable_share = c.get<double>("DATA.MAX_UNREADABLE_SHARE");
+  require(d.max_image_pixels > 0, "DATA.MAX_IMAGE_PIXELS", "must be positive");
+  require(d.max_unreadable_share >= 0 && d.max_unreadable_share <= 1, "DATA.MAX_UNREADABLE_SHARE",
+          "must lie in [0, 1]");
   d.seed = static_cast<uint64_t>(c.get<int64_t>("SEED"));
   d.rank = dist.rank;
   d.world_size = dist.world_size;
