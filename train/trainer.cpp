@@ -503,9 +503,9 @@ void Trainer::train_epoch(State& s, int64_t epoch, int64_t first_batch, TrainRes
     if (s.scaler->enabled()) {
       const int64_t skipped = s.scaler->skipped_steps();
       if (skipped > skipped_reported) {
-        logger_->warn(strformat("%lld step(s) skipped since the last report: non-finite gradients, loss "
-                                "scale now %g",
-                                ll(skipped - skipped_reported), s.scaler->current_scale()));
+        logger_->warn(
+            strformat("%lld step(s) skipped since the last report: non-finite gradients, loss scale %g",
+                      ll(skipped - skipped_reported), s.scaler->current_scale()));
       }
       skipped_reported = skipped;
     }
