@@ -2,7 +2,8 @@
 # The clang fuzz build (tests/fuzz/README.md): libFuzzer + AddressSanitizer + UndefinedBehaviorSanitizer in
 # build-fuzz (FOCAL_FUZZ_BUILD_DIR), separate from build/.
 #   scripts/fuzz.sh build                 configure if needed, build the fuzz_<reader> executables
-#   scripts/fuzz.sh smoke                 build, then run every target FOCAL_FUZZ_SMOKE_SECONDS (20) seconds
+#   scripts/fuzz.sh smoke                 build, replay corpus + regressions under ASan/UBSan, then run every
+#                                         target FOCAL_FUZZ_SMOKE_SECONDS (20) seconds
 #   scripts/fuzz.sh run TARGET [FLAGS]    a long campaign of one target (e.g. -runs=1000000), niced, on a
 #                                         corpus kept in build-fuzz/fuzz/corpus-TARGET
 #   scripts/fuzz.sh suite [CTEST ARGS]    build everything in build-fuzz and run the whole test suite under the
@@ -48,7 +49,7 @@ build_fuzzers() {
   configure
   local t=()
   local n
-  for n in "${targets[@]}"; do t+=(--target "fuzz_$n"); done
+  for n in "${targets[@]}"; do t+=(--target "fuzz_$n" --target "test_fuzz_replay_$n"); done
   nice -n 15 cmake --build "$dir" --parallel "$jobs" "${t[@]}"
 }
 
@@ -57,6 +58,8 @@ case ${1:-} in
   smoke)
     build_fuzzers
     cd "$dir"
+    # The seed corpora and regression inputs replayed under the sanitizers, then each target fuzzed briefly.
+    ctest --output-on-failure -L fuzz_replay
     ctest --output-on-failure -L fuzz_smoke
     ;;
   run)
@@ -80,7 +83,7 @@ case ${1:-} in
     nice -n 15 ctest --output-on-failure --timeout 3600 -j "${FOCAL_TEST_JOBS:-2}" -LE fuzz_smoke "$@"
     ;;
   *)
-    sed -n '2,13p' "$0" >&2
+    sed -n '2,14p' "$0" >&2
     exit 2
     ;;
 esac
