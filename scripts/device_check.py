@@ -380,6 +380,8 @@ class Check:
             json.dump(r, f, indent=1)
         md = [f"# Device check{' (dry run on the CPU, tiny sizes)' if self.dry else ''}", "",
               f"Started {r['started_utc']}, {r['seconds']} s, {'PASSED' if r['passed'] else 'FAILED'}.", "",
+              *(["The dry run tests the check's logic: at its sizes (batch 1, 64 px, no warm-up) its figures and "
+                 "ratios say nothing about speed.", ""] if self.dry else []),
               "## Machine", ""]
         for k, v in r["machine"].items():
             md.append(f"- {k}: {v}")
