@@ -13,13 +13,15 @@
 
 namespace focal::eval {
 
-namespace {
-
-std::string number(double v, int decimals) {
+std::string fixed_decimals(double v, int decimals) {
   char text[64];
   std::snprintf(text, sizeof(text), "%.*f", decimals, v);
   return text;
 }
+
+namespace {
+
+std::string number(double v, int decimals) { return fixed_decimals(v, decimals); }
 
 std::string optional_number(const std::optional<double>& v, int decimals) {
   return v ? number(*v, decimals) : std::string();

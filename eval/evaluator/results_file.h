@@ -41,6 +41,8 @@ void write_results(const std::filesystem::path& path, const std::vector<ResultRo
 // required, the others optional). Throws naming the file and the line for malformed content.
 std::vector<ResultRow> read_results(const std::filesystem::path& path);
 
+// `v` with `decimals` decimals ("%.*f"), as the files write numbers.
+std::string fixed_decimals(double v, int decimals);
 // One CSV field, quoted when it holds a comma, a quote or a line break.
 std::string csv_field(const std::string& text);
 // The fields of one CSV line (quotes as csv_field writes them).

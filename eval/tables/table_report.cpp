@@ -10,17 +10,9 @@ namespace focal::eval {
 
 namespace {
 
-std::string fixed(double v, int decimals) {
-  char text[64];
-  std::snprintf(text, sizeof(text), "%.*f", decimals, v);
-  return text;
-}
+std::string fixed(double v, int decimals) { return fixed_decimals(v, decimals); }
 
-std::string signed_fixed(double v, int decimals) {
-  char text[64];
-  std::snprintf(text, sizeof(text), "%+.*f", decimals, v);
-  return text;
-}
+std::string signed_fixed(double v, int decimals) { return (v >= 0 ? "+" : "") + fixed_decimals(v, decimals); }
 
 std::string opt(const std::optional<double>& v, int decimals) {
   return v ? fixed(*v, decimals) : std::string();

@@ -2,6 +2,7 @@
 // params and MACs of each row equal focal-info's for its config, measured columns come from focal-eval
 // results files (CSV and JSON), rows whose config or model type is missing say so, and the plot is a valid
 // PNG.
+#include "tests/eval/eval_test_util.h"
 #include "tests/support/test_env.h"
 
 #include <catch2/catch.hpp>
@@ -16,17 +17,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using focal::test::read_text;
+using focal::test::sq;
+
 const fs::path kSource = FOCAL_SOURCE_DIR;
-const fs::path kBin = fs::path(FOCAL_BINARY_DIR) / "bin";
-
-std::string sq(const fs::path& p) { return "\"" + p.string() + "\""; }
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+const fs::path kBin = focal::test::tool_dir();
 
 // A CSV line split at commas outside double quotes ("" inside quotes is a quote).
 std::vector<std::string> split_csv(const std::string& line) {
