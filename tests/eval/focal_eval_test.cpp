@@ -404,3 +404,55 @@ TEST_CASE("focal-eval --class-map renumbers the folders, --throughput gives imag
   CHECK(unknown.status != 0);
   CHECK_THAT(unknown.output, Catch::Contains("unknown option '--top-k'"));
 }
+
+TEST_CASE("focal-eval on two processes evaluates every image once: the rows and figures of one process",
+          "[eval][focal_eval][dist][fixtures][bench]") {
+  if (!focal::test::have_fixtures())
+    FOCAL_SKIP_MISSING("fixtures absent: " + focal::test::fixtures_dir().string());
+  if (!have_bench()) FOCAL_SKIP_MISSING("bench corpus absent: " + focal::test::bench_dir().string());
+  const auto dir = focal::test::temp_dir("focal_eval_dist");
+  // 30 photographs and 1 corrupt file (fewer photographs would pass DATA.MAX_UNREADABLE_SHARE, 5 %); batch
+  // 4: the ranks' exact shares of 16 and 15 files end with partial batches.
+  const fs::path root = photo_folder(dir, 3, /*corrupt=*/true);
+  const std::string args = "--cfg " + sq(kMicroCfg) + " --checkpoint " + sq(fixture("focal_micro_224.pth")) +
+                           " --data-path " + sq(root) + " --batch-size 4 --workers 1";
+  REQUIRE(
+      run_tool("focal-eval",
+               args + " --predictions " + sq(dir / "one.csv") + " --results-file " + sq(dir / "one_r.csv"),
+               dir / "one.txt")
+          .status == 0);
+  std::string launch = "cd " + sq(dir) + " && ";
+  for (int r = 0; r < 2; ++r) {
+    launch += "RANK=" + std::to_string(r) + " LOCAL_RANK=" + std::to_string(r) +
+              " WORLD_SIZE=2 LOCAL_WORLD_SIZE=2 OMP_NUM_THREADS=1 FOCAL_DIST_INIT_METHOD=file://" +
+              (dir / "store").string() + " " + sq(kBin / "focal-eval") + " " + args + " --predictions " +
+              sq(dir / "two.csv") + " --results-file " + sq(dir / "two_r.csv") + " > " +
+              sq(dir / ("rank" + std::to_string(r) + ".txt")) + " 2>&1 & p" + std::to_string(r) + "=$!; ";
+  }
+  launch += "wait $p0 && wait $p1";
+  const int status = focal::test::run_command("bash -c '" + launch + "'");
+  INFO(read_text(dir / "rank0.txt") << read_text(dir / "rank1.txt"));
+  REQUIRE(status == 0);
+  const auto one = read_csv(dir / "one.csv", nullptr), two = read_csv(dir / "two.csv", nullptr);
+  REQUIRE(one.size() == 30);
+  REQUIRE(two.size() == one.size());
+  for (size_t i = 0; i < one.size(); ++i) {
+    INFO("row " << i);
+    CHECK(two[i].at("path") == one[i].at("path"));
+    CHECK(two[i].at("label") == one[i].at("label"));
+    for (int k = 1; k <= 5; ++k) {
+      CHECK(two[i].at("top" + std::to_string(k)) == one[i].at("top" + std::to_string(k)));
+      // Other thread counts and batch shapes: float rounding only.
+      CHECK(std::stod(two[i].at("prob" + std::to_string(k))) ==
+            Approx(std::stod(one[i].at("prob" + std::to_string(k)))).margin(1e-6));
+    }
+  }
+  const auto r1 = read_csv(dir / "one_r.csv", nullptr), r2 = read_csv(dir / "two_r.csv", nullptr);
+  REQUIRE(r1.size() == 1);
+  REQUIRE(r2.size() == 1);
+  CHECK(r2[0].at("images") == "30");
+  CHECK(r2[0].at("skipped") == "1");
+  CHECK(r2[0].at("top1") == r1[0].at("top1"));
+  CHECK(r2[0].at("top5") == r1[0].at("top5"));
+  CHECK(std::stod(r2[0].at("loss")) == Approx(std::stod(r1[0].at("loss"))).margin(1e-5));
+}
