@@ -1,5 +1,7 @@
-// focal-verify: builds a Focal Transformer from a configuration, loads a checkpoint, runs the reference
-// input and compares every reference tensor; exits 0 only when all are within tolerance.
+// focal-verify: builds a model from a configuration (the fixtures' JSON with model_type focal/focalv2, or
+// any YAML: focal, focalv2, swin, halonet), loads a checkpoint (in any layout the model adapts, e.g. timm's
+// Swin), runs the reference input and compares every reference tensor; exits 0 only when all are within
+// tolerance.
 #include "eval/arg_parser.h"
 #include "eval/verify.h"
 #include "focal/io/checkpoint.h"
@@ -15,7 +17,8 @@ int main(int argc, char** argv) {
   try {
     focal::eval::ArgParser args(
         "focal-verify", "Checks a checkpoint against reference outputs of the original implementation.");
-    args.option("config", "constructor-argument JSON (as in the fixtures) or a YAML configuration")
+    args.option("config",
+                "constructor-argument JSON (as in the fixtures, with model_type) or a YAML configuration")
         .option("checkpoint", "weights (.pth: zip or legacy torch.save; model/state_dict/... layouts)")
         .option("reference", "reference tensors (.io.pth: input, stage0.., logits, target, loss, grad.*)")
         .option("device", "cpu, cuda or cuda:N", "cpu");
@@ -29,9 +32,10 @@ int main(int argc, char** argv) {
       at::globalContext().setAllowTF32CuBLAS(false);
       at::globalContext().setAllowTF32CuDNN(false);
     }
-    focal::FocalTransformer model(focal::eval::options_from_config_file(args.get("config")));
+    auto model = focal::eval::model_from_config_file(args.get("config"));
     const auto checkpoint = args.get("checkpoint");
-    focal::io::load_state_dict(*model, focal::io::read_state_dict(checkpoint), /*strict=*/true, checkpoint);
+    focal::io::load_state_dict(*model, model->adapt_checkpoint(focal::io::read_state_dict(checkpoint)),
+                               /*strict=*/true, checkpoint);
 
     std::map<std::string, torch::Tensor> reference;
     const auto root = focal::io::read_pickle_file(args.get("reference"));
@@ -41,7 +45,7 @@ int main(int argc, char** argv) {
         reference[entry.key().toStringRef()] = entry.value().toTensor();
       }
     }
-    const auto result = focal::eval::verify_focal(model, reference, device);
+    const auto result = focal::eval::verify_model(*model, reference, device);
     std::printf("%-70s %12s %10s\n", "reference tensor", "max diff", "tolerance");
     for (const auto& row : result.rows) {
       std::printf("%-70s %12.3e %10.1e %s\n", row.name.c_str(), row.difference, row.tolerance,

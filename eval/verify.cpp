@@ -2,6 +2,7 @@
 
 #include "focal/config/config.h"
 #include "focal/config/focal_options.h"
+#include "focal/zoo/model_zoo.h"
 
 #include <torch/torch.h>
 
@@ -30,9 +31,34 @@ FocalTransformerOptions options_from_config_file(const std::string& path) {
   return focal_options_from_config(Config::from_file(path));
 }
 
+Classifier model_from_config_file(const std::string& path) {
+  if (ends_with(path, ".json")) return FocalTransformer(focal_options_from_json(path)).ptr();
+  auto config = Config::from_file(path);
+  config.merge_opts({"MODEL.DROP_PATH_RATE", "0.0"});
+  return create_model_from_config(config);
+}
+
 VerifyResult verify_focal(FocalTransformer& model, const std::map<std::string, torch::Tensor>& reference,
                           const torch::Device& device, const Tolerances& tol) {
+  return verify_model(*model, reference, device, tol);
+}
+
+VerifyResult verify_model(ClassifierImpl& model, const std::map<std::string, torch::Tensor>& original_reference,
+                          const torch::Device& device, const Tolerances& tol) {
   VerifyResult result;
+  // Gradients are named like the reference's weights: put them into the model's names the same way.
+  std::map<std::string, torch::Tensor> reference;
+  std::vector<std::pair<std::string, torch::Tensor>> grads;
+  for (const auto& [key, value] : original_reference) {
+    if (key.rfind("grad.", 0) == 0) {
+      grads.emplace_back(key.substr(5), value);
+    } else {
+      reference[key] = value;
+    }
+  }
+  if (!grads.empty()) {
+    for (auto& [key, value] : model.adapt_checkpoint(grads)) reference["grad." + key] = value;
+  }
   auto compare = [&](const std::string& key, const torch::Tensor& actual, double tolerance, bool relative) {
     const auto it = reference.find(key);
     if (it == reference.end()) return;
@@ -52,29 +78,30 @@ VerifyResult verify_focal(FocalTransformer& model, const std::map<std::string, t
     result.problems.push_back("the reference has no 'input' tensor");
     return result;
   }
-  model->to(device);
+  model.to(device);
   const auto input = input_it->second.to(device);
 
-  model->eval();
+  model.eval();
   {
     torch::NoGradGuard no_grad;
-    auto features = model->forward_all(input, /*with_stages=*/true);
+    auto features = model.forward_all(input, /*with_stages=*/true);
     compare("patch_embed", features.patch_embed, tol.outputs, false);
     for (size_t i = 0; i < features.stages.size(); ++i) {
       compare("stage" + std::to_string(i), features.stages[i], tol.outputs, false);
     }
-    compare("logits", model->head ? model->head->forward(features.pooled) : features.pooled, tol.outputs,
-            false);
+    // Families whose references hold their pooled features (HaloNet from timm) compare those too.
+    compare("features", features.pooled, tol.outputs, false);
+    compare("logits", model.forward_head(features.pooled), tol.outputs, false);
   }
 
   const auto target = reference.find("target");
   if (target != reference.end() && reference.count("loss")) {
-    model->train();
-    model->zero_grad();
-    auto loss = torch::nn::functional::cross_entropy(model->forward(input), target->second.to(device));
+    model.train();
+    model.zero_grad();
+    auto loss = torch::nn::functional::cross_entropy(model.forward(input), target->second.to(device));
     compare("loss", loss.detach(), tol.loss, false);
     loss.backward();
-    for (const auto& p : model->named_parameters()) {
+    for (const auto& p : model.named_parameters()) {
       const std::string key = "grad." + p.key();
       if (!reference.count(key)) continue;
       if (!p.value().grad().defined()) {
@@ -83,7 +110,7 @@ VerifyResult verify_focal(FocalTransformer& model, const std::map<std::string, t
       }
       compare(key, p.value().grad(), tol.gradients, true);
     }
-    model->eval();
+    model.eval();
   }
   return result;
 }

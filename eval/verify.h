@@ -1,7 +1,8 @@
 #pragma once
-// Checks a Focal Transformer port against reference tensors of the original implementation (the `.io.pth`
-// layout of ../shared/fixtures/focal): stage outputs and logits in eval mode, loss and gradients in train
-// mode, each against the fixtures' float32 tolerances.
+// Checks a model against reference tensors of its original implementation (the `.io.pth` layout of
+// ../shared/fixtures/focal): stage outputs and logits in eval mode, loss and gradients in train mode, each
+// against the fixtures' float32 tolerances. Any family: Focal (v1, v2) from the fixtures' JSON or a YAML
+// configuration, Swin and HaloNet from a YAML configuration.
 #include "focal/focal_v1/focal_transformer.h"
 
 #include <c10/core/Device.h>
@@ -31,9 +32,16 @@ struct VerifyResult {
   bool passed() const;
 };
 
-// Model options from either the constructor-argument JSON of the fixtures or a YAML configuration.
+// Focal model options from either the constructor-argument JSON of the fixtures or a YAML configuration.
 FocalTransformerOptions options_from_config_file(const std::string& path);
 
+// The model of a configuration file: the fixtures' JSON (model_type focal or focalv2) or any YAML
+// configuration (MODEL.TYPE focal, focalv2, swin, halonet). References are made without stochastic
+// depth, so MODEL.DROP_PATH_RATE is set to 0 for YAML files.
+Classifier model_from_config_file(const std::string& path);
+
+VerifyResult verify_model(ClassifierImpl& model, const std::map<std::string, torch::Tensor>& reference,
+                          const torch::Device& device, const Tolerances& tolerances = {});
 VerifyResult verify_focal(FocalTransformer& model, const std::map<std::string, torch::Tensor>& reference,
                           const torch::Device& device, const Tolerances& tolerances = {});
 

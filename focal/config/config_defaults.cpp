@@ -89,6 +89,22 @@ Config Config::defaults() {
   c.add_key("MODEL.HALONET.USE_SE", boolean(false));   // squeeze-excitation in the blocks
   c.add_key("MODEL.HALONET.NUM_HEADS", integer(8));    // attention heads of the halo attention layers
 
+  // Ours: Swin Transformer (MODEL.TYPE swin), the Swin code base's MODEL.SWIN keys and defaults, plus
+  // USE_SHIFT for the ablation without shifted windows.
+  c.add_section("MODEL.SWIN");
+  c.add_key("MODEL.SWIN.PATCH_SIZE", integer(4));
+  c.add_key("MODEL.SWIN.IN_CHANS", integer(3));
+  c.add_key("MODEL.SWIN.EMBED_DIM", integer(96));
+  c.add_key("MODEL.SWIN.DEPTHS", integers({2, 2, 6, 2}));
+  c.add_key("MODEL.SWIN.NUM_HEADS", integers({3, 6, 12, 24}));
+  c.add_key("MODEL.SWIN.WINDOW_SIZE", integer(7));
+  c.add_key("MODEL.SWIN.MLP_RATIO", real(4.0));
+  c.add_key("MODEL.SWIN.QKV_BIAS", boolean(true));
+  c.add_key("MODEL.SWIN.QK_SCALE", std::monostate{}, ValueKind::Float, /*nullable=*/true);
+  c.add_key("MODEL.SWIN.APE", boolean(false));
+  c.add_key("MODEL.SWIN.PATCH_NORM", boolean(true));
+  c.add_key("MODEL.SWIN.USE_SHIFT", boolean(true));
+
   c.add_section("TRAIN");
   c.add_key("TRAIN.START_EPOCH", integer(0));
   c.add_key("TRAIN.EPOCHS", integer(300));

@@ -16,12 +16,8 @@
 
 namespace focal {
 
-struct FocalFeatures {
-  torch::Tensor pooled;                   // (B, num_features), input of the head
-  torch::Tensor patch_embed;              // (B, L0, C0) before the absolute position embedding
-  std::vector<torch::Tensor> stages;      // per stage, after its blocks and downsampling: (B, L, C)
-  std::vector<torch::Tensor> stage_maps;  // per stage, after its blocks, as maps: (B, C_i, H_i, W_i)
-};
+// stages: per stage, after its blocks and downsampling, (B, L, C) as the original's layers return them.
+using FocalFeatures = ClassifierFeatures;
 
 class FocalTransformerImpl : public ClassifierImpl {
  public:
@@ -31,7 +27,10 @@ class FocalTransformerImpl : public ClassifierImpl {
   torch::Tensor forward(torch::Tensor images) override;           // (B, C, H, W) -> (B, num_classes)
   torch::Tensor forward_features(torch::Tensor images) override;  // (B, C, H, W) -> (B, num_features)
   // Everything a backbone or a parity check needs; `with_stages` also returns the per-stage tensors.
-  FocalFeatures forward_all(const torch::Tensor& images, bool with_stages);
+  FocalFeatures forward_all(const torch::Tensor& images, bool with_stages) override;
+  torch::Tensor forward_head(const torch::Tensor& pooled) override {
+    return head ? head->forward(pooled) : pooled;
+  }
 
   int64_t num_classes() const override { return options_.num_classes(); }
   int64_t num_features() const override { return num_features_; }

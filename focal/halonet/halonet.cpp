@@ -1,5 +1,7 @@
 #include "focal/halonet/halonet.h"
 
+#include "focal/halonet/timm_weights.h"
+
 #include "focal/halonet/channel_rounding.h"
 #include "focal/runtime/activation_checkpoint.h"
 
@@ -119,6 +121,11 @@ void HaloNetImpl::init_weights() {
 }
 
 torch::Tensor HaloNetImpl::forward_maps(torch::Tensor images) {
+  return stage_forward(images, nullptr);  // (B, num_features, H/32, W/32)
+}
+
+torch::Tensor HaloNetImpl::stage_forward(const torch::Tensor& images,
+                                         std::vector<torch::Tensor>* stage_maps) {
   TORCH_CHECK(images.dim() == 4 && images.size(1) == options_.in_chans(), "HaloNet: expected images (B, ",
               options_.in_chans(), ", H, W), got ", images.sizes());
   auto x = stem(images);  // (B, stem, H/4, W/4)
@@ -132,9 +139,17 @@ torch::Tensor HaloNetImpl::forward_maps(torch::Tensor images) {
         x = block->forward(x);  // (B, C', H', W')
       }
     }
+    if (stage_maps) stage_maps->push_back(x);  // (B, C_i, H_i, W_i)
   }
   if (!final_conv.is_empty()) x = final_conv(x);  // (B, num_features, H/32, W/32)
   return x;
+}
+
+focal::ClassifierFeatures HaloNetImpl::forward_all(const torch::Tensor& images, bool with_stages) {
+  focal::ClassifierFeatures f;
+  f.pooled = stage_forward(images, with_stages ? &f.stage_maps : nullptr).mean({2, 3});  // (B, num_features)
+  f.stages = f.stage_maps;  // timm's stage outputs are the maps
+  return f;
 }
 
 torch::Tensor HaloNetImpl::forward_features(torch::Tensor images) {
@@ -146,5 +161,10 @@ torch::Tensor HaloNetImpl::forward(torch::Tensor images) {
 }
 
 void HaloNetImpl::reset_classifier(int64_t num_classes) { head->reset_fc(num_classes); }
+
+std::vector<std::pair<std::string, torch::Tensor>> HaloNetImpl::adapt_checkpoint(
+    std::vector<std::pair<std::string, torch::Tensor>> entries) const {
+  return remap_timm_halonet_state_dict(entries);
+}
 
 }  // namespace focal::halonet

@@ -34,6 +34,12 @@ class HaloNetImpl : public focal::ClassifierImpl {
   torch::Tensor forward_features(torch::Tensor images) override;  // (B, C, H, W) -> (B, num_features)
   // (B, C, H, W) -> (B, num_features, H', W'): the map before pooling (H' = H / 32 rounded up stagewise).
   torch::Tensor forward_maps(torch::Tensor images);
+  // Pooled features and, with `with_stages`, each stage's output map (stages = stage_maps, as timm's).
+  focal::ClassifierFeatures forward_all(const torch::Tensor& images, bool with_stages) override;
+  torch::Tensor forward_head(const torch::Tensor& pooled) override { return head(pooled); }
+  // timm's checkpoints: names are already ours; refuses timm structures H-series HaloNets lack.
+  std::vector<std::pair<std::string, torch::Tensor>> adapt_checkpoint(
+      std::vector<std::pair<std::string, torch::Tensor>> entries) const override;
 
   int64_t num_classes() const override { return head->num_classes(); }
   int64_t num_features() const override { return num_features_; }
@@ -53,6 +59,8 @@ class HaloNetImpl : public focal::ClassifierImpl {
 
  private:
   void init_weights();
+  // The network up to the final conv; appends each stage's output map to `stage_maps` when given.
+  torch::Tensor stage_forward(const torch::Tensor& images, std::vector<torch::Tensor>* stage_maps);
   HaloNetOptions options_;
   Activation act_ = Activation::kReLU;
   int64_t num_features_ = 0;

@@ -6,9 +6,18 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace focal {
+
+// What a parity check or a backbone needs from one forward pass.
+struct ClassifierFeatures {
+  torch::Tensor pooled;                   // (B, num_features), input of the head
+  torch::Tensor patch_embed;              // (B, L0, C0) stem output (transformers), undefined otherwise
+  std::vector<torch::Tensor> stages;      // per stage, as the family's original returns it (see each model)
+  std::vector<torch::Tensor> stage_maps;  // per stage, after its blocks, as maps: (B, C_i, H_i, W_i)
+};
 
 class ClassifierImpl : public torch::nn::Module {
  public:
@@ -17,6 +26,20 @@ class ClassifierImpl : public torch::nn::Module {
   virtual torch::Tensor forward(torch::Tensor images) = 0;
   // (B, C, H, W) images -> (B, num_features) pooled features, before the head.
   virtual torch::Tensor forward_features(torch::Tensor images) = 0;
+  // Pooled features and, with `with_stages`, the per-stage tensors (four stage maps for a backbone).
+  virtual ClassifierFeatures forward_all(const torch::Tensor& images, bool with_stages) {
+    ClassifierFeatures f;
+    f.pooled = forward_features(images);
+    return f;
+  }
+  // (B, num_features) -> (B, num_classes); the identity without a head.
+  virtual torch::Tensor forward_head(const torch::Tensor& pooled) = 0;
+  // Rewrites a checkpoint of another layout of this model into its own names before loading (timm's Swin
+  // layout, say); the default keeps the entries as they are.
+  virtual std::vector<std::pair<std::string, torch::Tensor>> adapt_checkpoint(
+      std::vector<std::pair<std::string, torch::Tensor>> entries) const {
+    return entries;
+  }
   virtual int64_t num_classes() const = 0;
   virtual int64_t num_features() const = 0;
   // Replaces the head by a freshly initialised one with `num_classes` outputs (fine-tuning).

@@ -4,14 +4,17 @@
 #include "focal/focal_v1/focal_transformer.h"
 #include "focal/halonet/halonet_complexity.h"
 #include "focal/halonet/halonet_zoo.h"
+#include "focal/swin/swin_complexity.h"
+#include "focal/swin/swin_transformer.h"
 #include "focal/zoo/focal_registry.h"
+#include "focal/zoo/swin_registry.h"
 
 #include <stdexcept>
 
 namespace focal {
 namespace {
 
-constexpr const char* kFamilies = "focal, focalv2 or halonet";
+constexpr const char* kFamilies = "focal, focalv2, swin or halonet";
 
 halonet::HaloNetOptions halonet_options_from_config(const Config& config) {
   return halonet::halonet_options(config.get<std::string>("MODEL.NAME"))
@@ -37,6 +40,9 @@ std::vector<ModelEntry> registered_models() {
     const auto options = focal_registered_options(name);
     entries.push_back({name, options.model_type(), options.img_size()});
   }
+  for (const auto& name : swin_model_names()) {
+    entries.push_back({name, "swin", swin_registered_options(name).img_size()});
+  }
   for (const auto& name : halonet::halonet_model_names()) {
     entries.push_back({name, "halonet", halonet::halonet_options(name).img_size()});
   }
@@ -60,6 +66,11 @@ Classifier create_model(const std::string& name, int64_t num_classes) {
     if (num_classes >= 0) options.num_classes(num_classes);
     return FocalTransformer(options).ptr();
   }
+  if (entry.family == "swin") {
+    auto options = swin_registered_options(name);
+    if (num_classes >= 0) options.num_classes(num_classes);
+    return swin::SwinTransformer(options).ptr();
+  }
   return halonet::create_halonet_classifier(name, num_classes >= 0 ? num_classes : 1000);
 }
 
@@ -68,6 +79,8 @@ Classifier create_model_from_config(const Config& config) {
   Classifier model;
   if (type == "focal" || type == "focalv2") {
     model = FocalTransformer(focal_options_from_config(config)).ptr();
+  } else if (type == "swin") {
+    model = swin::SwinTransformer(swin_options_from_config(config)).ptr();
   } else if (type == "halonet") {
     model = halonet::HaloNet(halonet_options_from_config(config)).ptr();
   } else {
@@ -81,12 +94,14 @@ ModelComplexity registered_model_complexity(const std::string& name) {
   const ModelEntry entry = registered_model(name);
   if (entry.family == "focal" || entry.family == "focalv2")
     return focal_complexity(focal_registered_options(entry.name));
+  if (entry.family == "swin") return swin::swin_complexity(swin_registered_options(name));
   return halonet_complexity(halonet::halonet_options(name));
 }
 
 ModelComplexity model_complexity_from_config(const Config& config) {
   const auto type = config.get<std::string>("MODEL.TYPE");
   if (type == "focal" || type == "focalv2") return focal_complexity(focal_options_from_config(config));
+  if (type == "swin") return swin::swin_complexity(swin_options_from_config(config));
   if (type == "halonet") return halonet_complexity(halonet_options_from_config(config));
   throw std::invalid_argument("MODEL.TYPE '" + type + "' is not a model family (" + kFamilies + ")");
 }

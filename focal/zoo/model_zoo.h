@@ -12,7 +12,7 @@ namespace focal {
 
 struct ModelEntry {
   std::string name;
-  std::string family;  // "focal" | "focalv2" | "halonet" (the MODEL.TYPE that builds it)
+  std::string family;  // "focal" | "focalv2" | "swin" | "halonet" (the MODEL.TYPE that builds it)
   int64_t img_size = 0;
 };
 

@@ -237,7 +237,11 @@ TEST_CASE("the schema has exactly the original keys plus our additions", "[confi
       // Data-parallel training (the original takes these from torch.distributed's defaults).
       "DIST.BACKEND", "DIST.TIMEOUT", "DIST.HEARTBEAT_TIMEOUT", "DIST.BUCKET_CAP_MB", "DIST.BF16_COMPRESS",
       "DIST.FIND_UNUSED_PARAMETERS", "DIST.BROADCAST_BUFFERS", "DATA.MAX_IMAGE_PIXELS",
-      "DATA.MAX_UNREADABLE_SHARE"};
+      "DATA.MAX_UNREADABLE_SHARE",
+      // Swin Transformer (MODEL.TYPE swin): the Swin code base's MODEL.SWIN keys, plus USE_SHIFT.
+      "MODEL.SWIN.PATCH_SIZE", "MODEL.SWIN.IN_CHANS", "MODEL.SWIN.EMBED_DIM", "MODEL.SWIN.DEPTHS",
+      "MODEL.SWIN.NUM_HEADS", "MODEL.SWIN.WINDOW_SIZE", "MODEL.SWIN.MLP_RATIO", "MODEL.SWIN.QKV_BIAS",
+      "MODEL.SWIN.QK_SCALE", "MODEL.SWIN.APE", "MODEL.SWIN.PATCH_NORM", "MODEL.SWIN.USE_SHIFT"};
   std::vector<std::string> expected = original;
   expected.insert(expected.end(), ours.begin(), ours.end());
   std::vector<std::string> actual = Config::defaults().keys();

@@ -27,7 +27,9 @@ bool contains(const std::string& s, const std::string& part) { return s.find(par
 bool is_geometry_buffer(const std::string& name) {
   auto leaf = last_component(name);
   return starts_with(leaf, "relative_position_index") || starts_with(leaf, "valid_ind_") ||
-         leaf == "attn_mask" || leaf == "relative_coords_table";
+         leaf == "attn_mask" || leaf == "relative_coords_table" ||
+         // Focal-v2's top-K tables (the original's spelling) and window offsets
+         starts_with(leaf, "topk_cloest_") || leaf == "window_coords";
 }
 
 int64_t exact_sqrt(int64_t n, const std::string& name) {
@@ -68,7 +70,8 @@ std::string PretrainedReport::summary() const {
 }
 
 PretrainedReport load_pretrained(ClassifierImpl& model, const std::string& path) {
-  auto checkpoint = io::read_state_dict(path);
+  // In the model's own names (timm's Swin layout, say, is rewritten into the release's).
+  auto checkpoint = model.adapt_checkpoint(io::read_state_dict(path));
   PretrainedReport report;
   std::map<std::string, torch::Tensor> mine;
   for (const auto& item : model.named_parameters()) mine[item.key()] = item.value();

@@ -1,8 +1,9 @@
 #pragma once
 // Fine-tuning from released weights (--pretrained / TRAIN.PRETRAINED): the checkpoint's tensors are copied
 // into a model that may differ in class count, window size or image size.
-//  - geometry buffers (relative_position_index*, valid_ind_*, attn_mask, relative_coords_table) are never
-//    copied: the model builds its own for its geometry;
+//  - the checkpoint is first put into the model's own names (ClassifierImpl::adapt_checkpoint: timm's Swin);
+//  - geometry buffers (relative_position_index*, valid_ind_*, attn_mask, relative_coords_table, Focal-v2's
+//    topk_cloest_* and window_coords) are never copied: the model builds its own for its geometry;
 //  - a head with another class count is re-initialised (reset_classifier);
 //  - relative position bias tables are resized by bicubic interpolation: `relative_position_bias_table`
 //    (L, nH) as (nH, 2w-1, 2w-1) grids, `relative_position_bias_table_to_windows.*` (nH, s*s) as (nH, s, s);
