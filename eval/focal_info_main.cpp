@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
                                 "Lists the registered models, or the models of configuration files (--cfg):\n"
                                 "parameters and GMACs at their input size.");
     args.flag("json", "print a JSON list of {\"name\", \"params\", \"macs\", \"img_size\"}")
-        .option("family", "only this family of the registered models (focal or halonet)")
+        .option("family", "only this family of the registered models (focal, halonet, ...)")
         .multi("cfg", "YAML configuration(s): the model of each, at its DATA.IMG_SIZE")
         .multi("opts", "KEY VALUE pairs applied to every --cfg");
     if (!args.parse(argc, argv)) return 0;
