@@ -74,7 +74,10 @@ TEST_CASE("a legacy storage claiming more bytes than the file is refused before 
   put_text("cpu");
   pickle += std::string("\x8a\x06\x00\x00\x00\x00\x00\x01", 8);  // LONG1 2^40
   pickle += "tQ.";
-  std::string keys("\x80\x02]q\x00X\x01\x00\x00\x000a.", 13);
+  std::string keys(
+      "\x80\x02]q\x00X\x01\x00\x00\x00"
+      "0a.",
+      13);  // split: "\x000a" would be one hex escape
   const std::string file = magic + version + sys_info + pickle + keys;
   CHECK_THROWS_WITH(focal::io::read_pickle_bytes(file, "legacy.pth"),
                     Catch::StartsWith("legacy.pth: ") && Catch::Contains("max_storage_bytes"));
