@@ -83,9 +83,10 @@ PretrainedReport load_pretrained(ClassifierImpl& model, const std::string& path)
   if (head_w != source.end() && mine.count("head.weight") &&
       head_w->second.size(0) != mine["head.weight"].size(0)) {
     model.reset_classifier(model.num_classes());
+    const int64_t saved_classes = head_w->second.size(0);  // before erase() invalidates head_w
     for (const char* n : {"head.weight", "head.bias"}) {
       source.erase(n);
-      report.reinitialized.push_back(std::string(n) + " (" + std::to_string(head_w->second.size(0)) + " -> " +
+      report.reinitialized.push_back(std::string(n) + " (" + std::to_string(saved_classes) + " -> " +
                                      std::to_string(model.num_classes()) + " classes)");
     }
     mine.clear();
