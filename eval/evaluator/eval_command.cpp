@@ -90,10 +90,12 @@ std::string load_weights(ClassifierImpl& model, const std::string& path, bool em
       throw std::runtime_error(
           path + ": --ema, but the file has no EMA weights (model_ema or state_dict_ema; " + ck.layout + ")");
     }
-    io::load_state_dict(model, *ck.model_ema, /*strict=*/true, path + " (EMA weights)");
+    // Another layout of the same model (timm's Swin, say) is put into the model's own names first.
+    io::load_state_dict(model, model.adapt_checkpoint(std::move(*ck.model_ema)), /*strict=*/true,
+                        path + " (EMA weights)");
     return ck.layout + ", EMA weights";
   }
-  io::load_state_dict(model, ck.model, /*strict=*/true, path);
+  io::load_state_dict(model, model.adapt_checkpoint(std::move(ck.model)), /*strict=*/true, path);
   return ck.layout;
 }
 
