@@ -14,4 +14,19 @@ torch::Tensor drop_path(const torch::Tensor& x, double drop_prob, bool training)
   return x * keep_mask.div_(keep);
 }
 
+std::vector<std::vector<double>> drop_path_schedule(const std::vector<int64_t>& depths, double rate) {
+  int64_t blocks = 0;
+  for (const int64_t d : depths) blocks += d;
+  const auto rates = torch::linspace(0.0, rate, blocks, torch::kFloat64);
+  std::vector<std::vector<double>> schedule;
+  int64_t first = 0;
+  for (const int64_t d : depths) {
+    std::vector<double> stage(d);
+    for (int64_t j = 0; j < d; ++j) stage[j] = static_cast<double>(rates[first + j].item<float>());
+    first += d;
+    schedule.push_back(std::move(stage));
+  }
+  return schedule;
+}
+
 }  // namespace focal

@@ -1,5 +1,7 @@
 #include "focal/swin/swin_transformer.h"
 
+#include "focal/layers/drop_path.h"
+#include "focal/layers/stage_features.h"
 #include "focal/layers/weight_init.h"
 #include "focal/swin/swin_layer.h"
 #include "focal/swin/swin_weights.h"
@@ -30,16 +32,10 @@ void SwinTransformerImpl::reset() {
     absolute_pos_embed = register_parameter(
         "absolute_pos_embed", trunc_normal_(torch::empty({1, resolution * resolution, o.embed_dim()}), 0.02));
   }
-  // Stochastic depth grows linearly over all blocks, as torch.linspace(0, rate, sum(depths)).
-  const int64_t blocks = std::accumulate(o.depths().begin(), o.depths().end(), int64_t{0});
-  auto rates = torch::linspace(0.0, o.drop_path_rate(), blocks, torch::kFloat64);
+  const auto drop_paths = drop_path_schedule(o.depths(), o.drop_path_rate());
   layers = register_module("layers", torch::nn::ModuleList());
-  int64_t first = 0;
   for (int64_t i = 0; i < stages; ++i) {
-    std::vector<double> drop_path(o.depths()[i]);
-    for (int64_t j = 0; j < o.depths()[i]; ++j)
-      drop_path[j] = static_cast<double>(rates[first + j].item<float>());
-    first += o.depths()[i];
+    const auto& drop_path = drop_paths[i];
     layers->push_back(
         SwinLayer(SwinLayerOptions(o.embed_dim() << i, o.depths()[i], o.num_heads()[i], resolution >> i)
                       .window_size(o.window_size())
@@ -60,16 +56,7 @@ void SwinTransformerImpl::reset() {
 
 void SwinTransformerImpl::init_weights() {
   // The Swin code base's _init_weights: Linear trunc_normal(.02) and zero bias, LayerNorm 1 and 0.
-  torch::NoGradGuard no_grad;
-  for (auto& module : modules(/*include_self=*/false)) {
-    if (auto* linear = module->as<torch::nn::LinearImpl>()) {
-      trunc_normal_(linear->weight, 0.02);
-      if (linear->bias.defined()) linear->bias.zero_();
-    } else if (auto* layer_norm = module->as<torch::nn::LayerNormImpl>()) {
-      layer_norm->weight.fill_(1.0);
-      layer_norm->bias.zero_();
-    }
-  }
+  init_linear_and_layer_norm(*this);
 }
 
 void SwinTransformerImpl::reset_classifier(int64_t num_classes) {
@@ -77,14 +64,7 @@ void SwinTransformerImpl::reset_classifier(int64_t num_classes) {
   if (head) unregister_module("head");
   head = nullptr;
   if (num_classes <= 0) return;
-  auto fresh = torch::nn::Linear(num_features_, num_classes);
-  {
-    torch::NoGradGuard no_grad;
-    trunc_normal_(fresh->weight, 0.02);
-    fresh->bias.zero_();
-  }
-  fresh->to(norm->weight.device());
-  head = register_module("head", fresh);
+  head = register_module("head", make_classifier_head(num_features_, num_classes, norm->weight.device()));
 }
 
 void SwinTransformerImpl::set_grad_checkpointing(bool enable) {
@@ -98,20 +78,10 @@ ClassifierFeatures SwinTransformerImpl::forward_all(const torch::Tensor& images,
   ClassifierFeatures features;
   TokenMap x = patch_embed->forward(images);  // (B, L0, C0)
   if (with_stages) features.patch_embed = x.tokens;
-  if (absolute_pos_embed.defined()) {
-    TORCH_CHECK(absolute_pos_embed.size(1) == x.tokens.size(1), "absolute position embedding has ",
-                absolute_pos_embed.size(1), " positions, the input gives ", x.tokens.size(1));
-    x.tokens = x.tokens + absolute_pos_embed;  // (B, L0, C0)
-  }
-  x.tokens = torch::dropout(x.tokens, options_.drop_rate(), is_training());  // (B, L0, C0)
+  embed_positions(x, absolute_pos_embed, options_.drop_rate(), is_training());  // (B, L0, C0)
   for (const auto& module : *layers) {
     auto [blocks, merged] = module->as<SwinLayerImpl>()->forward(x);
-    if (with_stages) {
-      const auto& t = blocks.tokens;
-      features.stages.push_back(merged.tokens);  // (B, L_i, C_i)
-      features.stage_maps.push_back(
-          t.transpose(1, 2).reshape({t.size(0), t.size(2), blocks.height, blocks.width}));  // (B, C, H, W)
-    }
+    if (with_stages) record_stage(features, blocks, merged);
     x = merged;
   }
   features.pooled = norm->forward(x.tokens).mean(1);  // (B, num_features)
