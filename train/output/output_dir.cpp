@@ -83,12 +83,17 @@ std::vector<std::string> remove_stale_temporaries(const std::filesystem::path& d
   std::error_code ec;
   for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
-    // "<name>.tmp<pid>" (focal/io/atomic_write.h) or "<name>.tmp.<pid>" (Config::save).
+    // "<name>.tmp<pid>" (focal/io/atomic_write.h), "<name>.tmp.<pid>" (Config::save) or
+    // "<name>.tmp<pid>.png" (the training plot: imwrite picks its encoder from the extension).
     const size_t at = name.rfind(".tmp");
     if (at == std::string::npos) continue;
     const size_t digits = name.size() > at + 4 && name[at + 4] == '.' ? at + 5 : at + 4;
-    if (digits == name.size() || name.find_first_not_of("0123456789", digits) != std::string::npos ||
-        it->is_directory(ec) || name.substr(digits) == own_pid) {  // this process's own: not stale
+    size_t digits_end = name.find_first_not_of("0123456789", digits);
+    if (digits_end == std::string::npos) digits_end = name.size();
+    const std::string suffix = name.substr(digits_end);
+    const bool known_suffix = suffix.empty() || suffix == ".png";
+    if (digits_end == digits || !known_suffix || it->is_directory(ec) ||
+        name.substr(digits, digits_end - digits) == own_pid) {  // this process's own: not stale
       continue;
     }
     std::error_code rm;
