@@ -1,32 +1,19 @@
 #!/usr/bin/env python3
 """Throughput of a timm model (default swin_tiny_patch4_window7_224), eager or torch.compile, measured as
-scripts/bench_original.py and focal-bench measure: random inputs, warm-up steps, images/s over the timed
-steps, peak memory; train = forward, cross-entropy, backward, AdamW step."""
-import argparse
+scripts/bench_original.py and focal-bench measure (scripts/bench_common.py)."""
 import os
 import sys
 
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_original import bench_model  # noqa: E402  (the same timing code)
+from bench_common import bench_arguments, bench_model, parse_bench_arguments  # noqa: E402
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--model", default="swin_tiny_patch4_window7_224")
-    p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument("--img-size", type=int, default=224)
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--dtype", default="fp32", choices=["fp32", "bf16", "fp16"])
-    p.add_argument("--mode", default="both", choices=["forward", "train", "both"])
-    p.add_argument("--warmup", type=int, default=2)
-    p.add_argument("--iters", type=int, default=5)
-    p.add_argument("--threads", type=int, default=0)
+    p = bench_arguments(__doc__.splitlines()[0], dict(default="swin_tiny_patch4_window7_224"))
     p.add_argument("--compile", action="store_true", help="torch.compile the model (default mode)")
-    args = p.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    args = parse_bench_arguments(p)
     import timm
 
     device = torch.device(args.device)
