@@ -1,34 +1,23 @@
 #include "focal/focal_v1/focal_block.h"
 
-#include "focal/layers/drop_path.h"
 #include "focal/layers/window_pooling.h"
 
 #include <torch/torch.h>
-
-#include <algorithm>
 
 namespace focal {
 FocalBlockImpl::FocalBlockImpl(FocalBlockOptions options) : options_(std::move(options)) { reset(); }
 
 void FocalBlockImpl::reset() {
   const auto& o = options_;
-  window_size_ = o.window_size();
-  expand_size_ = o.expand_size();
-  shift_size_ = o.shift_size();
-  if (std::min(o.resolution_h(), o.resolution_w()) <= window_size_) {
-    // The map fits in one window: no partition, no expansion, no shift.
-    expand_size_ = 0;
-    shift_size_ = 0;
-    window_size_ = std::min(o.resolution_h(), o.resolution_w());
-  }
-  TORCH_CHECK(shift_size_ >= 0 && shift_size_ < window_size_, "shift size must be in [0, window size)");
+  // A map that fits in one window: no partition, no expansion, no shift.
+  expand_size_ = fit_window(o, "focal") ? 0 : o.expand_size();
 
   pool_layers = register_module("pool_layers", torch::nn::ModuleList());
   const bool pooled = o.pool_method() != "none" && o.focal_level() > 1;
   if (pooled)
     append_window_pool_layers(pool_layers, o.pool_method(), o.dim(), window_size_, o.focal_level() - 1);
 
-  norm1 = register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({o.dim()})));
+  register_norm1(o.dim());
   if (o.topk() > 0) {
     // The original v2 attention reads one pooled map per level above 0; without pooling it fails.
     TORCH_CHECK(o.focal_level() == 1 || pooled, "Focal-v2 block: focal level ", o.focal_level(),
@@ -56,14 +45,7 @@ void FocalBlockImpl::reset() {
                                                       .attn_drop(o.attn_drop())
                                                       .proj_drop(o.drop())));
   }
-  norm2 = register_module("norm2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({o.dim()})));
-  mlp = register_module(
-      "mlp", Mlp(MlpOptions(o.dim(), static_cast<int64_t>(o.dim() * o.mlp_ratio())).drop(o.drop())));
-  if (shift_size_ > 0) {
-    const int64_t hp = (o.resolution_h() + window_size_ - 1) / window_size_ * window_size_;
-    const int64_t wp = (o.resolution_w() + window_size_ - 1) / window_size_ * window_size_;
-    register_buffer("attn_mask", shifted_window_mask(hp, wp, window_size_, shift_size_));
-  }
+  register_mlp_and_mask(o);
   if (o.use_layerscale()) {
     gamma_1 = register_parameter("gamma_1", torch::full({o.dim()}, o.layerscale_value()));
     gamma_2 = register_parameter("gamma_2", torch::full({o.dim()}, o.layerscale_value()));
@@ -92,10 +74,7 @@ torch::Tensor FocalBlockImpl::forward(const torch::Tensor& x, int64_t height, in
   if (pad_b > 0 || pad_r > 0) y = y.narrow(1, 0, height).narrow(2, 0, width);   // (B, H, W, C)
   y = y.reshape({batch, height * width, dim});                                  // (B, L, C)
 
-  const double dp = options_.drop_path();
-  auto out = x + drop_path(gamma_1.defined() ? gamma_1 * y : y, dp, is_training());  // (B, L, C)
-  auto m = mlp->forward(norm2->forward(out));                                        // (B, L, C)
-  return out + drop_path(gamma_2.defined() ? gamma_2 * m : m, dp, is_training());    // (B, L, C)
+  return residual_mlp(x, y, options_.drop_path(), gamma_1, gamma_2);  // (B, L, C)
 }
 
 }  // namespace focal

@@ -2,34 +2,18 @@
 // Constructor arguments of the Focal Transformer, with the original implementation's names and defaults
 // (classification/focal_transformer.py, class FocalTransformer). A YAML config or the constructor-argument
 // JSON of the fixtures maps onto this one struct.
+#include "focal/layers/hierarchical_options.h"
+
 #include <torch/arg.h>
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <vector>
 
 namespace focal {
 
-struct FocalTransformerOptions {
-  TORCH_ARG(int64_t, img_size) = 224;
-  TORCH_ARG(int64_t, patch_size) = 4;
-  TORCH_ARG(int64_t, in_chans) = 3;
-  TORCH_ARG(int64_t, num_classes) = 1000;
-  TORCH_ARG(int64_t, embed_dim) = 96;
-  TORCH_ARG(std::vector<int64_t>, depths) = std::vector<int64_t>{2, 2, 6, 2};
-  TORCH_ARG(std::vector<int64_t>, num_heads) = std::vector<int64_t>{3, 6, 12, 24};
-  TORCH_ARG(int64_t, window_size) = 7;
-  TORCH_ARG(double, mlp_ratio) = 4.0;
-  TORCH_ARG(bool, qkv_bias) = true;
-  // head_dim ** -0.5 when unset.
-  TORCH_ARG(std::optional<double>, qk_scale) = std::nullopt;
-  TORCH_ARG(double, drop_rate) = 0.0;
-  TORCH_ARG(double, attn_drop_rate) = 0.0;
-  TORCH_ARG(double, drop_path_rate) = 0.1;
-  TORCH_ARG(bool, ape) = false;
-  TORCH_ARG(bool, patch_norm) = true;
-  TORCH_ARG(bool, use_checkpoint) = false;
+struct FocalTransformerOptions : HierarchicalOptions<FocalTransformerOptions> {
+  // The shared fields (img_size ... use_checkpoint) are HierarchicalOptions'; the Focal ones follow.
   TORCH_ARG(bool, use_shift) = false;
   TORCH_ARG(std::vector<int64_t>, focal_stages) = std::vector<int64_t>{0, 1, 2, 3};
   TORCH_ARG(std::vector<int64_t>, focal_levels) = std::vector<int64_t>{1, 1, 1, 1};

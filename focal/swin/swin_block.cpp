@@ -1,11 +1,8 @@
 #include "focal/swin/swin_block.h"
 
-#include "focal/layers/drop_path.h"
 #include "focal/layers/window.h"
 
 #include <torch/torch.h>
-
-#include <algorithm>
 
 namespace focal::swin {
 
@@ -13,36 +10,19 @@ SwinBlockImpl::SwinBlockImpl(SwinBlockOptions options) : options_(options) { res
 
 void SwinBlockImpl::reset() {
   const auto& o = options_;
-  window_size_ = o.window_size();
-  shift_size_ = o.shift_size();
-  if (std::min(o.resolution_h(), o.resolution_w()) <= window_size_) {
-    // The map fits in one window: no partition, no shift (as the Swin code base).
-    shift_size_ = 0;
-    window_size_ = std::min(o.resolution_h(), o.resolution_w());
-  }
-  TORCH_CHECK(shift_size_ >= 0 && shift_size_ < window_size_, "Swin block: shift size ", shift_size_,
-              " must be in [0, window size ", window_size_, ")");
+  fit_window(o, "Swin");  // a map that fits in one window: no partition, no shift
   mask_cache_.clear();
-  norm1 = register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({o.dim()})));
+  register_norm1(o.dim());
   attn = register_module("attn", WindowAttention(WindowAttentionOptions(o.dim(), window_size_, o.num_heads())
                                                      .qkv_bias(o.qkv_bias())
                                                      .qk_scale(o.qk_scale())
                                                      .attn_drop(o.attn_drop())
                                                      .proj_drop(o.drop())));
-  norm2 = register_module("norm2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({o.dim()})));
-  mlp = register_module(
-      "mlp", Mlp(MlpOptions(o.dim(), static_cast<int64_t>(o.dim() * o.mlp_ratio())).drop(o.drop())));
-  if (shift_size_ > 0) {
-    const int64_t hp = (o.resolution_h() + window_size_ - 1) / window_size_ * window_size_;
-    const int64_t wp = (o.resolution_w() + window_size_ - 1) / window_size_ * window_size_;
-    register_buffer("attn_mask", shifted_window_mask(hp, wp, window_size_, shift_size_));
-    built_hp_ = hp;
-    built_wp_ = wp;
-  }
+  register_mlp_and_mask(o);
 }
 
 torch::Tensor SwinBlockImpl::mask_for(int64_t hp, int64_t wp, const torch::Device& device) {
-  if (hp == built_hp_ && wp == built_wp_) return named_buffers(false)["attn_mask"];
+  if (hp == mask_hp_ && wp == mask_wp_) return named_buffers(false)["attn_mask"];
   std::lock_guard<std::mutex> lock(mask_mutex_);
   auto& mask = mask_cache_[{hp, wp}];
   if (!mask.defined() || mask.device() != device)
@@ -69,9 +49,7 @@ torch::Tensor SwinBlockImpl::forward(const torch::Tensor& x, int64_t height, int
   if (shift_size_ > 0) y = torch::roll(y, {shift_size_, shift_size_}, {1, 2});  // (B, H, W, C)
   y = y.reshape({batch, height * width, dim});                                  // (B, L, C)
 
-  const double dp = options_.drop_path();
-  auto out = x + drop_path(y, dp, is_training());                                // (B, L, C)
-  return out + drop_path(mlp->forward(norm2->forward(out)), dp, is_training());  // (B, L, C)
+  return residual_mlp(x, y, options_.drop_path());  // (B, L, C)
 }
 
 }  // namespace focal::swin
