@@ -1,5 +1,6 @@
 #include "data/image_decoder.h"
 
+#include "data/image_header.h"
 #include "data/png_decode.h"
 
 #include <turbojpeg.h>
@@ -135,8 +136,12 @@ Image ImageDecoder::decode(const uint8_t* data, size_t size, int64_t channels, i
     case ImageFormat::kOther:
       break;
   }
-  // OpenCV decodes before anything reports the size (it refuses more than 2^30 pixels itself,
-  // OPENCV_IO_MAX_IMAGE_PIXELS); the limit still applies to what comes out.
+  // OpenCV allocates from the header as it decodes: only formats whose header is read here reach it, and
+  // their declared size (and a TIFF's tile) is checked first.
+  const DeclaredSize declared = read_declared_size(data, size);
+  check_pixels(declared.width, declared.height);
+  if (declared.tile_width != 0 || declared.tile_height != 0)
+    check_pixels(declared.tile_width, declared.tile_height);
   Image img = decode_with_opencv(data, size, channels);
   check_pixels(img.width(), img.height());
   return img;

@@ -1,7 +1,8 @@
 #pragma once
 // Decodes encoded image files to 8-bit RGB or grayscale Images. JPEG through libjpeg-turbo's TurboJPEG API
-// (optionally at a reduced DCT scale), PNG through libpng, anything else through OpenCV. Colour handling
-// follows Pillow's `Image.open(f).convert("RGB" | "L")`, which torchvision's ImageFolder applies:
+// (optionally at a reduced DCT scale), PNG through libpng, BMP, PPM/PGM, TIFF and WebP through OpenCV once
+// the size their header declares is within the cap (image_header.h); other formats are refused. Colour
+// handling follows Pillow's `Image.open(f).convert("RGB" | "L")`, which torchvision's ImageFolder applies:
 // grayscale is replicated, CMYK uses Pillow's inverted (Adobe) convention, alpha is dropped (not composited).
 #include "data/image.h"
 #include "data/jpeg_region.h"

@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${FOCAL_FUZZ_BUILD_DIR:-build-fuzz}
 jobs=${FOCAL_JOBS:-2}
-targets=(checkpoint config jpeg png jpeg_region tar_shard idx)
+targets=(checkpoint config jpeg png jpeg_region image_header tar_shard idx)
 cxx=${FOCAL_FUZZ_CXX:-clang++}
 
 have_libfuzzer() {

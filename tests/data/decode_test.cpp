@@ -1,5 +1,5 @@
 // Decoding against Pillow's Image.open(...).convert("RGB"): JPEG (colour, grayscale, CMYK), PNG variants,
-// and the errors for corrupt or truncated files.
+// BMP, PPM/PGM, TIFF and lossless WebP, and the errors for corrupt or truncated files.
 #include "data/file_io.h"
 #include "data/image_decoder.h"
 #include "data/rng.h"
@@ -31,7 +31,8 @@ Image decode_file(const fs::path& p, int64_t channels) {
 
 }  // namespace
 
-TEST_CASE("decoding matches Pillow for JPEG, grayscale, CMYK and PNG variants", "[python][decode]") {
+TEST_CASE("decoding matches Pillow for JPEG, grayscale, CMYK, PNG, BMP, PNM, TIFF and WebP variants",
+          "[python][decode]") {
   const auto files = test::bench_jpegs(600);
   if (files.empty()) FOCAL_SKIP_MISSING("bench JPEGs not found");
   const auto py = test::python_interpreter();
@@ -53,14 +54,25 @@ src.convert('L').save(d + '/gray.png')
 src.quantize(64).save(d + '/palette.png')
 src.convert('LA').save(d + '/la.png')
 src.save(d + '/rgb.bmp')
-for name in ['rgb.jpg', 'rgb444.jpg', 'gray.jpg', 'cmyk.jpg', 'rgb.png', 'rgba.png', 'gray.png', 'palette.png', 'la.png', 'rgb.bmp']:
+src.save(d + '/rgb.ppm')
+src.convert('L').save(d + '/gray.pgm')
+src.save(d + '/rgb.tif')
+src.save(d + '/rgb_lzw.tif', compression='tiff_lzw')
+src.convert('L').save(d + '/gray.tif')
+src.save(d + '/rgb.webp', lossless=True)
+rgba.save(d + '/rgba.webp', lossless=True, exact=True)
+names = ['rgb.jpg', 'rgb444.jpg', 'gray.jpg', 'cmyk.jpg', 'rgb.png', 'rgba.png', 'gray.png', 'palette.png', 'la.png',
+         'rgb.bmp', 'rgb.ppm', 'gray.pgm', 'rgb.tif', 'rgb_lzw.tif', 'gray.tif', 'rgb.webp', 'rgba.webp']
+for name in names:
     im = Image.open(d + '/' + name)
     np.asarray(im.convert('RGB')).tofile(d + '/' + name + '.rgb')
     np.asarray(im.convert('RGB').convert('L')).tofile(d + '/' + name + '.l')
 )"))
     FOCAL_SKIP_MISSING("Python with Pillow not found");
+  // BMP, PPM/PGM, TIFF and WebP pass the header check (image_header.h) and reach OpenCV.
   for (const std::string name : {"rgb.jpg", "rgb444.jpg", "gray.jpg", "cmyk.jpg", "rgb.png", "rgba.png",
-                                 "gray.png", "palette.png", "la.png", "rgb.bmp"}) {
+                                 "gray.png", "palette.png", "la.png", "rgb.bmp", "rgb.ppm", "gray.pgm",
+                                 "rgb.tif", "rgb_lzw.tif", "gray.tif", "rgb.webp", "rgba.webp"}) {
     INFO(name);
     const Image rgb = decode_file(dir / name, 3);
     CHECK(rgb.width() == 291);

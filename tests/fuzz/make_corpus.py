@@ -101,6 +101,44 @@ def image_seeds(bench):
         buf = io.BytesIO()
         img.save(buf, "PNG", **kw)
         out("png", name + ".png", buf.getvalue())
+    header_seeds(rgb)
+
+
+def header_seeds(rgb):
+    """The formats OpenCV decodes once data/image_header.cpp has read their declared size."""
+    for name, img, fmt, kw in [("rgb.bmp", rgb, "BMP", {}), ("gray.bmp", rgb.convert("L"), "BMP", {}),
+                               ("rgb.ppm", rgb, "PPM", {}), ("gray.pgm", rgb.convert("L"), "PPM", {}),
+                               ("bilevel.pbm", rgb.convert("1"), "PPM", {}), ("rgb.tif", rgb, "TIFF", {}),
+                               ("lzw.tif", rgb, "TIFF", {"compression": "tiff_lzw"}),
+                               ("gray.tif", rgb.convert("L"), "TIFF", {}),
+                               ("lossless.webp", rgb, "WEBP", {"lossless": True}),
+                               ("lossy.webp", rgb, "WEBP", {"quality": 50})]:
+        buf = io.BytesIO()
+        img.save(buf, fmt, **kw)
+        out("image_header", name, buf.getvalue())
+        if name == "lossless.webp":
+            lossless = buf.getvalue()
+    w, h = rgb.size
+    # The extended layout: a VP8X chunk with the canvas size, then the lossless image.
+    body = b"WEBP" + b"VP8X" + struct.pack("<II", 10, 0) + struct.pack("<I", w - 1)[:3] + \
+        struct.pack("<I", h - 1)[:3] + lossless[12:]
+    out("image_header", "extended.webp", b"RIFF" + struct.pack("<I", len(body)) + body)
+    # An OS/2 core-header BMP (16-bit sizes) and a big-endian TIFF, which Pillow does not write.
+    rows = b"".join(b"".join(bytes(rgb.getpixel((x, y))[::-1]) for x in range(w)) + b"\0" * (-3 * w % 4)
+                    for y in reversed(range(h)))
+    out("image_header", "os2.bmp", b"BM" + struct.pack("<IHHI", 26 + len(rows), 0, 0, 26) +
+        struct.pack("<IHHHH", 12, w, h, 1, 24) + rows)
+    pixels = rgb.tobytes()
+    # ImageWidth, ImageLength, BitsPerSample, Compression (none), RGB, StripOffsets, SamplesPerPixel,
+    # RowsPerStrip, StripByteCounts, PlanarConfiguration (contiguous); the strip follows the directory.
+    n = 10
+    strip = 8 + 2 + 12 * n + 4
+    tags = [(256, 3, w), (257, 3, h), (258, 3, 8), (259, 3, 1), (262, 3, 2), (273, 4, strip), (277, 3, 3),
+            (278, 3, h), (279, 4, len(pixels)), (284, 3, 1)]
+    ifd = struct.pack(">H", n) + b"".join(
+        struct.pack(">HHI", t, k, 1) + (struct.pack(">HH", v, 0) if k == 3 else struct.pack(">I", v))
+        for t, k, v in tags) + b"\0\0\0\0"
+    out("image_header", "big_endian.tif", b"MM\0*" + struct.pack(">I", 8) + ifd + pixels)
 
 
 def tar_seeds(bench):
@@ -201,6 +239,13 @@ def dictionaries():
     write_dict("png", {"sig": b"\x89PNG\r\n\x1a\n", "ihdr": b"IHDR", "plte": b"PLTE", "idat": b"IDAT",
                        "iend": b"IEND", "trns": b"tRNS", "gama": b"gAMA", "iccp": b"iCCP", "sbit": b"sBIT",
                        "zlib": b"\x78\x9c", "huge": b"\x7f\xff\xff\xff", "bits16": b"\x10"})
+    write_dict("image_header", {"bmp": b"BM", "core": b"\x0c\x00\x00\x00", "info": b"\x28\x00\x00\x00",
+                                "p4": b"P4\n", "p5": b"P5\n", "p6": b"P6\n", "comment": b"#",
+                                "tiff_le": b"II*\x00", "tiff_be": b"MM\x00*", "bigtiff": b"II+\x00",
+                                "width_le": b"\x00\x01", "length_le": b"\x01\x01", "tile_le": b"\x42\x01",
+                                "width_be": b"\x01\x00", "short": b"\x03\x00", "long": b"\x04\x00",
+                                "riff": b"RIFF", "webp": b"WEBP", "vp8": b"VP8 ", "vp8l": b"VP8L", "vp8x": b"VP8X",
+                                "vp8_start": b"\x9d\x01\x2a", "huge": b"\xff\xff\xff\x7f"})
     write_dict("tar_shard", {"ustar": b"ustar\x0000", "gnu": b"ustar  \x00", "longlink": b"././@LongLink",
                              "cls": b".cls", "jpg": b".jpg", "png": b".png", "type_l": b"L", "type_x": b"x",
                              "type_5": b"5", "octal": b"00000001000\x00", "big_octal": b"77777777777\x00",
