@@ -1,6 +1,7 @@
 #include "tests/model/fixture_reference.h"
 
 #include "focal/config/focal_options.h"
+#include "focal/focal_v1/focal_complexity.h"
 #include "focal/io/checkpoint.h"
 #include "focal/io/state_dict.h"
 #include "tests/support/test_env.h"
@@ -77,6 +78,19 @@ void check_fixture_parity(const std::string& name, const std::filesystem::path& 
 
 double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
   return (a.to(torch::kFloat64) - b.to(torch::kFloat64)).abs().max().item<double>();
+}
+
+int64_t built_parameter_count(const FocalTransformerOptions& options) {
+  FocalTransformer model(options);
+  int64_t counted = 0;
+  for (const auto& p : model->parameters()) counted += p.numel();
+  return counted;
+}
+
+void check_fixture_counts(const FixtureReference& ref) {
+  CHECK(built_parameter_count(ref.options) == ref.expected_params);
+  CHECK(focal::focal_parameter_count(ref.options) == ref.expected_params);
+  CHECK(focal::focal_macs_exact(ref.options) == Approx(ref.expected_macs).epsilon(1e-12));
 }
 
 }  // namespace focal::test

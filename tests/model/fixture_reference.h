@@ -29,6 +29,11 @@ std::filesystem::path focalv2_fixtures_dir();
 // of every parameter (train, drop path 0), within the fixtures' float32 tolerances.
 void check_fixture_parity(const std::string& name, const std::filesystem::path& dir,
                           const torch::Device& device);
+// The parameters of a model built from `options`, counted tensor by tensor.
+int64_t built_parameter_count(const FocalTransformerOptions& options);
+// Catch checks of the fixture's counts: the built model's parameters, focal_parameter_count and
+// focal_macs_exact equal the original's figures recorded in the fixture.
+void check_fixture_counts(const FixtureReference& ref);
 // max |a - b|
 double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b);
 

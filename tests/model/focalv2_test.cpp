@@ -97,22 +97,13 @@ TEST_CASE("Focal-v2 analytic counts equal the original's", "[complexity]") {
     CHECK(focal::focal_macs_exact(s) == 9879774208.0);
     CHECK(focal::focal_parameter_count(b) == 91186824);
     CHECK(focal::focal_macs_exact(b) == 17033354496.0);
-    focal::FocalTransformer model(t);
-    int64_t counted = 0;
-    for (const auto& p : model->parameters()) counted += p.numel();
-    CHECK(counted == 30220564);
+    CHECK(focal::test::built_parameter_count(t) == 30220564);
   }
   if (!have_v2_fixtures())
     FOCAL_SKIP_MISSING("fixture folder not found: " << focal::test::focalv2_fixtures_dir());
   for (const char* name : kFixtures) {
     SECTION(name) {
-      auto ref = focal::test::load_fixture(name, focal::test::focalv2_fixtures_dir());
-      focal::FocalTransformer model(ref.options);
-      int64_t counted = 0;
-      for (const auto& p : model->parameters()) counted += p.numel();
-      CHECK(counted == ref.expected_params);
-      CHECK(focal::focal_parameter_count(ref.options) == ref.expected_params);
-      CHECK(focal::focal_macs_exact(ref.options) == Approx(ref.expected_macs).epsilon(1e-12));
+      focal::test::check_fixture_counts(focal::test::load_fixture(name, focal::test::focalv2_fixtures_dir()));
     }
   }
 }
