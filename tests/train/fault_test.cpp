@@ -7,10 +7,12 @@
 #include "focal/io/state_dict.h"
 #include "focal/zoo/model_zoo.h"
 #include "tests/support/test_env.h"
+#include "tests/support/tiny_configs.h"
 #include "train/checkpoint/pretrained_loader.h"
 #include "train/checkpoint/training_checkpoint.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/inotify.h>
@@ -23,6 +25,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -32,40 +35,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const char* kConfig = R"(MODEL:
-  TYPE: focal
-  NAME: tiny_fault_test
-  NUM_CLASSES: 5
-  DROP_PATH_RATE: 0.1
-  FOCAL:
-    PATCH_SIZE: 4
-    EMBED_DIM: 8
-    DEPTHS: [1, 1, 1]
-    NUM_HEADS: [1, 2, 2]
-    WINDOW_SIZE: 4
-    FOCAL_POOL: fc
-    FOCAL_STAGES: [0, 1, 2]
-    FOCAL_LEVELS: [2, 2, 2]
-    FOCAL_WINDOWS: [3, 3, 1]
-    EXPAND_STAGES: [0, 1, 2]
-    EXPAND_SIZES: [2, 2, 1]
-DATA:
-  DATASET: folder
-  IMG_SIZE: 32
-  BATCH_SIZE: 4
-  NUM_WORKERS: 1
-TRAIN:
-  EPOCHS: 4
-  WARMUP_EPOCHS: 1
-  BASE_LR: 0.01
-  EMA:
-    ENABLE: true
-    DECAY: 0.9
-TEST:
-  CROP: false
-PRINT_FREQ: 2
-SEED: 7
-)";
+// The tiny Focal model of the training tests on a folder of 20 images of 5 classes, 4 epochs.
+std::string tiny_config() {
+  focal::test::TinyFocalRun run;
+  run.name = "tiny_fault_test";
+  run.dataset = "folder";
+  run.epochs = 4;
+  return focal::test::tiny_focal_yaml(run);
+}
 
 std::string read_text(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -98,7 +75,7 @@ struct Setup {
   fs::path dir, config, images;
   explicit Setup(const std::string& name) : dir(focal::test::temp_dir(name)) {
     config = dir / "tiny.yaml";
-    std::ofstream(config) << kConfig;
+    std::ofstream(config) << tiny_config();
     images = image_folder(dir);
   }
   // The focal-train command line for a run under `root` (--output: the run folder is run_dir(root)),
@@ -113,8 +90,12 @@ struct Setup {
   static fs::path run_dir(const fs::path& root) { return root / "tiny_fault_test" / "default"; }
 };
 
-// A child process running `argv` with stdout and stderr in `log`.
-pid_t spawn(const std::vector<std::string>& argv, const fs::path& log) {
+// The exit status of a child that could not take the unprivileged user `spawn` asked for.
+constexpr int kNoUser = 126;
+
+// A child process running `argv` with stdout and stderr in `log`, as user and group `as_user` (no
+// supplementary groups) when given: a test run as root cannot otherwise meet a permission error.
+pid_t spawn(const std::vector<std::string>& argv, const fs::path& log, std::optional<uid_t> as_user = {}) {
   const pid_t pid = fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
@@ -122,6 +103,10 @@ pid_t spawn(const std::vector<std::string>& argv, const fs::path& log) {
     if (fd >= 0) {
       dup2(fd, 1);
       dup2(fd, 2);
+    }
+    if (as_user && (setgroups(0, nullptr) != 0 || setresgid(*as_user, *as_user, *as_user) != 0 ||
+                    setresuid(*as_user, *as_user, *as_user) != 0)) {
+      _exit(kNoUser);
     }
     std::vector<char*> args;
     for (const auto& s : argv) args.push_back(const_cast<char*>(s.c_str()));
@@ -411,4 +396,56 @@ TEST_CASE("a checkpoint of another model or with a wrong dtype names the tensors
   CHECK_THROWS_WITH(focal::io::load_state_dict(*model, mine, /*strict=*/true, bad_path.string()),
                     Catch::Contains(int_name) && Catch::Contains(shape_name));
   unchanged();
+}
+
+// An output folder the run cannot read or write. The tests run as root, for whom permission bits mean
+// nothing: focal-train then runs as the unprivileged user nobody (65534). Without root, chmod suffices
+// unless the user is exempt from it (CAP_DAC_OVERRIDE), and then the test skips, saying so.
+TEST_CASE("an output folder that cannot be read or written: a clear error naming it, no crash",
+          "[train][faults]") {
+  Setup s("fault_unwritable");
+  std::optional<uid_t> as_user;
+  if (::geteuid() == 0) {
+    as_user = 65534;
+  } else {
+    const fs::path probe = s.dir / "probe";
+    fs::create_directories(probe);
+    fs::permissions(probe, fs::perms::none);
+    const bool exempt = ::access(probe.c_str(), R_OK) == 0 || ::access(probe.c_str(), W_OK) == 0;
+    fs::permissions(probe, fs::perms::owner_all);
+    if (exempt) FOCAL_SKIP("this user is exempt from permission bits and is not root: cannot lock a folder");
+  }
+  const fs::path run_dir_of_locked = Setup::run_dir(s.dir / "locked");
+  struct Case {
+    std::string name;
+    fs::path locked;  // the folder given its mode
+    fs::perms mode;
+    fs::path root;  // --output
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"--output folder without any permission", s.dir / "locked", fs::perms::none, s.dir / "locked",
+       "output folder " + run_dir_of_locked.string() + " cannot be created: Permission denied"},
+      {"run folder read-only", Setup::run_dir(s.dir / "readonly"),
+       fs::perms::owner_read | fs::perms::owner_exec | fs::perms::others_read | fs::perms::others_exec,
+       s.dir / "readonly",
+       "output folder " + Setup::run_dir(s.dir / "readonly").string() + " is not writable"},
+      {"run folder write-only (cannot be listed)", Setup::run_dir(s.dir / "writeonly"),
+       fs::perms::owner_write | fs::perms::owner_exec | fs::perms::others_write | fs::perms::others_exec,
+       s.dir / "writeonly",
+       "output folder " + Setup::run_dir(s.dir / "writeonly").string() + " cannot be read"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    fs::create_directories(c.locked);
+    fs::permissions(c.locked, c.mode);
+    const fs::path log = s.dir / (c.locked.filename().string() + ".log");
+    const std::string status = wait_status(spawn(s.argv(c.root), log, as_user));
+    const std::string text = read_text(log);
+    INFO(text);
+    REQUIRE(status != "exit " + std::to_string(kNoUser));  // the user switch itself worked
+    CHECK(status == "exit 1");  // an error exit, neither a crash (signal) nor a run that went ahead
+    CHECK(text.find("focal-train: error: " + c.message) != std::string::npos);
+    fs::permissions(c.locked, fs::perms::owner_all);
+  }
 }

@@ -41,6 +41,12 @@ std::vector<std::filesystem::path> prepare_output_dir(const std::filesystem::pat
     }
   }
   std::filesystem::remove(probe, ec);
+  // Writable but not listable (mode -wx): a restart could not find the temporaries a killed write left.
+  std::filesystem::directory_iterator listing(dir, ec);
+  if (ec) {
+    throw std::runtime_error("output folder " + dir.string() + " cannot be read: " + ec.message() +
+                             " (check its permissions or --output)");
+  }
   return created;
 }
 
