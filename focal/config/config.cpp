@@ -321,6 +321,11 @@ ConfigError Config::unknown_key(const std::string& where, const std::string& pat
   std::string best;
   size_t best_distance = 4;
   for (const auto& [known, unused] : entries_) {
+    // The length difference bounds the distance from below: most keys are skipped without the quadratic
+    // distance, and a key of a hostile file megabytes long costs no more than one pass over the schema.
+    const size_t length_gap =
+        known.size() > path.size() ? known.size() - path.size() : path.size() - known.size();
+    if (length_gap >= best_distance) continue;
     size_t distance = edit_distance(known, path);
     if (distance < best_distance) best_distance = distance, best = known;
   }

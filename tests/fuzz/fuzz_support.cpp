@@ -15,8 +15,12 @@ namespace {
 struct ScratchDir {
   std::filesystem::path path;
   ScratchDir() {
-    std::string templ = (std::filesystem::temp_directory_path() / "focal-fuzz-XXXXXX").string();
-    if (::mkdtemp(templ.data()) == nullptr) finding("cannot create a scratch folder under /tmp");
+    // tmpfs where there is one: targets write their inputs to files for every execution.
+    std::error_code ec;
+    const std::filesystem::path base =
+        std::filesystem::is_directory("/dev/shm", ec) ? "/dev/shm" : std::filesystem::temp_directory_path();
+    std::string templ = (base / "focal-fuzz-XXXXXX").string();
+    if (::mkdtemp(templ.data()) == nullptr) finding("cannot create a scratch folder under " + base.string());
     path = templ;
   }
   // POSIX calls only: at exit, std::filesystem may bind to a copy inside LibTorch that is already gone.
