@@ -4,6 +4,8 @@
 // After LibTorch, whose logging header defines a CHECK macro of its own: Catch's must win.
 #include <catch2/catch.hpp>
 
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -239,9 +241,15 @@ std::optional<std::filesystem::path> reference_data() {
     if (!std::filesystem::exists(python_path())) return std::nullopt;
     if (std::filesystem::exists(target / "done")) return target;
     if (!python()) return std::nullopt;
-    const auto scratch = target.parent_path() / ("incoming_" + std::to_string(::getpid()));
-    std::filesystem::remove_all(scratch);
-    std::filesystem::create_directories(scratch);
+    // A fresh private folder from mkdtemp: nothing to clear first (std::filesystem::remove_all may bind to
+    // LibTorch's own copy, which can crash).
+    std::filesystem::create_directories(target.parent_path());
+    std::string scratch_name = (target.parent_path() / "incoming_XXXXXX").string();
+    if (::mkdtemp(scratch_name.data()) == nullptr) {
+      throw std::runtime_error("cannot create a folder in " + target.parent_path().string() + ": " +
+                               std::strerror(errno));
+    }
+    const std::filesystem::path scratch = scratch_name;
     std::string args = "\"" + scratch.string() + "\"";
     if (have_fixtures()) args += " \"" + fixtures_dir().string() + "\"";
     if (run_python_script("make_reference.py", args) != 0 || !std::filesystem::exists(scratch / "done")) {
