@@ -5,7 +5,9 @@
 #include "focal/io/checkpoint.h"
 #include "focal/io/state_dict.h"
 #include "focal/zoo/model_zoo.h"
+#include "tests/support/finetune_reference.h"
 #include "tests/support/test_env.h"
+#include "tests/support/tiny_configs.h"
 #include "train/checkpoint/pretrained_loader.h"
 #include "train/checkpoint/training_checkpoint.h"
 #include "train/output/metrics_csv.h"
@@ -20,46 +22,14 @@ using namespace focal::train;
 
 namespace {
 
-// 32x32 images, patch 4: maps 8/4/2, window 4, two focal levels; a few thousand parameters.
-const char* kTinyConfig = R"(MODEL:
-  TYPE: focal
-  NAME: tiny_trainer_test
-  NUM_CLASSES: 5
-  DROP_PATH_RATE: 0.1
-  FOCAL:
-    PATCH_SIZE: 4
-    EMBED_DIM: 8
-    DEPTHS: [1, 1, 1]
-    NUM_HEADS: [1, 2, 2]
-    WINDOW_SIZE: 4
-    FOCAL_POOL: fc
-    FOCAL_STAGES: [0, 1, 2]
-    FOCAL_LEVELS: [2, 2, 2]
-    FOCAL_WINDOWS: [3, 3, 1]
-    EXPAND_STAGES: [0, 1, 2]
-    EXPAND_SIZES: [2, 2, 1]
-DATA:
-  DATASET: synthetic
-  IMG_SIZE: 32
-  BATCH_SIZE: 4
-  NUM_WORKERS: 1
-TRAIN:
-  EPOCHS: 2
-  WARMUP_EPOCHS: 1
-  BASE_LR: 0.01
-  EMA:
-    ENABLE: true
-    DECAY: 0.9
-TEST:
-  CROP: false
-PRINT_FREQ: 2
-SEED: 7
-)";
-
 focal::Config tiny_config(const std::filesystem::path& dir, const std::string& tag,
                           const std::vector<std::string>& opts = {}) {
   auto cfg = dir / "tiny.yaml";
-  if (!std::filesystem::exists(cfg)) std::ofstream(cfg) << kTinyConfig;
+  if (!std::filesystem::exists(cfg)) {
+    focal::test::TinyFocalRun run;
+    run.name = "tiny_trainer_test";
+    std::ofstream(cfg) << focal::test::tiny_focal_yaml(run);
+  }
   auto c = focal::Config::from_file(cfg.string());
   if (!opts.empty()) c.merge_opts(opts);
   c.set("OUTPUT", "'" + (dir / tag).string() + "'");
@@ -237,28 +207,8 @@ struct Finetuned {
   PretrainedReport report;
   Finetuned() {
     auto c = focal::Config::defaults();
-    c.merge_opts({"MODEL.NUM_CLASSES",
-                  "7",
-                  "DATA.IMG_SIZE",
-                  "160",
-                  "MODEL.DROP_PATH_RATE",
-                  "0.0",
-                  "MODEL.FOCAL.EMBED_DIM",
-                  "16",
-                  "MODEL.FOCAL.DEPTHS",
-                  "[2, 2, 2, 2]",
-                  "MODEL.FOCAL.NUM_HEADS",
-                  "[1, 2, 4, 8]",
-                  "MODEL.FOCAL.WINDOW_SIZE",
-                  "5",
-                  "MODEL.FOCAL.FOCAL_POOL",
-                  "fc",
-                  "MODEL.FOCAL.FOCAL_LEVELS",
-                  "[2, 2, 2, 2]",
-                  "MODEL.FOCAL.FOCAL_WINDOWS",
-                  "[7, 5, 3, 1]",
-                  "MODEL.FOCAL.EXPAND_SIZES",
-                  "[3, 3, 3, 3]"});
+    c.merge_opts(focal::test::focal_micro_opts(5));
+    c.merge_opts({"MODEL.NUM_CLASSES", "7", "DATA.IMG_SIZE", "160"});
     torch::manual_seed(0);
     model = focal::create_model_from_config(c);
     report = load_pretrained(*model, weights);
@@ -311,51 +261,7 @@ TEST_CASE("fine-tuning resizes relative-position tables as PyTorch's bicubic int
   auto py = focal::test::reference_python("torch");
   if (!py) FOCAL_SKIP_MISSING("no Python with torch for the interpolation reference");
   Finetuned f;
-  const auto& report = f.report;
-  const auto& weights = f.weights;
-  auto mine = [&](const std::string& n) { return f.param(n); };
   // The resized tables equal PyTorch's bicubic interpolation (align_corners=False) of the originals.
-  auto dir = focal::test::temp_dir("finetune_ref");
-  std::vector<std::string> names;
-  for (const auto& r : report.resized) names.push_back(r.substr(0, r.find(':')));
-  REQUIRE(!names.empty());
-  {
-    std::ofstream s(dir / "ref.py");
-    s << "import sys, torch, torch.nn.functional as F\n"
-         "sd = torch.load(sys.argv[1], map_location='cpu')['model']\n"
-         "out = {}\n"
-         "for line in open(sys.argv[2]):\n"
-         "    name, n = line.split(); n = int(n); t = sd[name].float()\n"
-         "    leaf = name.split('.')[-1]\n"
-         "    if leaf == 'relative_position_bias_table':\n"
-         "        L, H = t.shape; s1 = int(L ** 0.5)\n"
-         "        r = F.interpolate(t.permute(1, 0).reshape(1, H, s1, s1), size=(n, n), mode='bicubic')\n"
-         "        out[name] = r.reshape(H, n * n).permute(1, 0).contiguous()\n"
-         "    elif 'pool_layers' in name:\n"
-         "        s1 = int(t.shape[1] ** 0.5)\n"
-         "        r = F.interpolate(t.reshape(1, 1, s1, s1), size=(n, n), mode='bicubic')\n"
-         "        out[name] = r.reshape(1, n * n) * (s1 * s1) / (n * n)\n"
-         "    else:\n"
-         "        H = t.shape[0]; s1 = int(t.shape[1] ** 0.5)\n"
-         "        out[name] = F.interpolate(t.reshape(1, H, s1, s1), size=(n, n), mode='bicubic').reshape(H, "
-         "n * n)\n"
-         "torch.save(out, sys.argv[3])\n";
-    std::ofstream list(dir / "names.txt");
-    for (const auto& n : names) {
-      auto t = mine(n);
-      int64_t cells = n.find("relative_position_bias_table") != std::string::npos &&
-                              n.substr(n.rfind('.') + 1) == "relative_position_bias_table"
-                          ? t.size(0)
-                          : t.size(1);
-      list << n << " " << static_cast<int64_t>(std::llround(std::sqrt(static_cast<double>(cells)))) << "\n";
-    }
-  }
-  REQUIRE(focal::test::run_command("\"" + *py + "\" " + (dir / "ref.py").string() + " " + weights + " " +
-                                   (dir / "names.txt").string() + " " + (dir / "ref.pth").string()) == 0);
-  auto expected = focal::io::read_state_dict((dir / "ref.pth").string());
-  REQUIRE(expected.size() == names.size());
-  for (const auto& [name, t] : expected) {
-    INFO(name);
-    CHECK(torch::allclose(mine(name), t, 1e-5, 1e-6));
-  }
+  focal::test::check_resized_as_bicubic(*py, f.weights, f.report.resized, *f.model,
+                                        focal::test::temp_dir("finetune_ref"));
 }

@@ -12,6 +12,7 @@
 #include "focal/io/state_dict.h"
 #include "focal/zoo/model_zoo.h"
 #include "tests/support/test_env.h"
+#include "tests/support/tiny_configs.h"
 #include "train/checkpoint/training_checkpoint.h"
 #include "train/cli.h"
 #include "train/output/metrics_csv.h"
@@ -31,47 +32,28 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// 32x32 images, patch 4: maps 8/4/2, window 4, two focal levels; a few thousand parameters. 16 synthetic
-// images in batches of 4: 4 optimizer steps per epoch.
-const char* kConfig = R"(MODEL:
-  TYPE: focal
-  NAME: wiring_test
-  NUM_CLASSES: 4
-  DROP_PATH_RATE: 0.0
-  FOCAL:
-    PATCH_SIZE: 4
-    EMBED_DIM: 8
-    DEPTHS: [1, 1, 1]
-    NUM_HEADS: [1, 2, 2]
-    WINDOW_SIZE: 4
-    FOCAL_POOL: fc
-    FOCAL_STAGES: [0, 1, 2]
-    FOCAL_LEVELS: [2, 2, 2]
-    FOCAL_WINDOWS: [3, 3, 1]
-    EXPAND_STAGES: [0, 1, 2]
-    EXPAND_SIZES: [2, 2, 1]
-DATA:
-  DATASET: synthetic
-  IMG_SIZE: 32
-  BATCH_SIZE: 4
-  NUM_WORKERS: 1
-TRAIN:
-  EPOCHS: 3
-  WARMUP_EPOCHS: 1
-  BASE_LR: 0.5
-  WARMUP_LR: 0.02
-  MIN_LR: 0.05
-  WEIGHT_DECAY: 0.05
-TEST:
-  CROP: false
-PRINT_FREQ: 100
-SEED: 3
-)";
+// The tiny Focal model of the training tests (tests/support/tiny_configs.h) without EMA or drop path, 3
+// epochs of 16 synthetic images in batches of 4: 4 optimizer steps per epoch.
+std::string wiring_config() {
+  focal::test::TinyFocalRun run;
+  run.name = "wiring_test";
+  run.num_classes = 4;
+  run.drop_path_rate = 0.0;
+  run.epochs = 3;
+  run.base_lr = 0.5;
+  run.warmup_lr = 0.02;
+  run.min_lr = 0.05;
+  run.weight_decay = 0.05;
+  run.ema = false;
+  run.print_freq = 100;
+  run.seed = 3;
+  return focal::test::tiny_focal_yaml(run);
+}
 constexpr int64_t kImages = 16, kBatch = 4, kStepsPerEpoch = kImages / kBatch;
 
 fs::path write_config(const fs::path& dir) {
   const auto path = dir / "wiring.yaml";
-  if (!fs::exists(path)) std::ofstream(path) << kConfig;
+  if (!fs::exists(path)) std::ofstream(path) << wiring_config();
   return path;
 }
 
@@ -112,6 +94,16 @@ TrainerOptions observing(std::vector<Step>& steps, bool weights, TrainerOptions 
         }
         steps.push_back(std::move(s));
       });
+}
+
+// A run of --eval or --throughput: its result and run folder, after checking that no optimizer step ran.
+std::pair<TrainResult, fs::path> run_without_training(const focal::Config& cfg) {
+  std::vector<Step> steps;
+  Trainer t(cfg, observing(steps, false));
+  auto run_dir = t.run_dir();
+  auto r = t.run();
+  CHECK(steps.empty());
+  return {std::move(r), std::move(run_dir)};
 }
 
 std::string read_text(const fs::path& p) {
@@ -408,15 +400,7 @@ TEST_CASE("--eval evaluates the checkpoint without training and reports its accu
   const auto cfg = resolve_config(parse_cli(
       {"--cfg", write_config(dir).string(), "--output", (dir / "out").string(), "--tag", "eval", "--eval",
        "--resume", ckpt.string(), "--opts", "TRAIN.EMA.ENABLE", "true", "TRAIN.EMA.DECAY", "0.5"}));
-  std::vector<Step> steps;
-  fs::path run_dir;
-  TrainResult r;
-  {
-    Trainer t(cfg, observing(steps, false));
-    run_dir = t.run_dir();
-    r = t.run();
-  }
-  CHECK(steps.empty());
+  const auto [r, run_dir] = run_without_training(cfg);
   // The weights of epoch 0 on the same validation images: the numbers that epoch's validation wrote.
   REQUIRE(r.last_eval);
   CHECK(r.last_eval->samples == kImages);
@@ -435,15 +419,7 @@ TEST_CASE("--throughput measures forward images/s without training and reports i
   const auto dir = focal::test::temp_dir("wiring_throughput");
   const auto cfg = resolve_config(parse_cli({"--cfg", write_config(dir).string(), "--output",
                                              (dir / "out").string(), "--tag", "tp", "--throughput"}));
-  std::vector<Step> steps;
-  fs::path run_dir;
-  TrainResult r;
-  {
-    Trainer t(cfg, observing(steps, false));
-    run_dir = t.run_dir();
-    r = t.run();
-  }
-  CHECK(steps.empty());
+  const auto [r, run_dir] = run_without_training(cfg);
   CHECK(std::isfinite(r.throughput));
   CHECK(r.throughput > 0);
   CHECK_FALSE(fs::exists(run_dir / "last.pth"));
