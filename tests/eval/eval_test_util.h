@@ -1,11 +1,18 @@
 #pragma once
-// Small helpers of the focal-eval and focal-tables tests: where the tools are, shell quoting, reading a file.
+// Small helpers of the focal-eval and focal-tables tests: where the sources and tools are, shell quoting,
+// reading a file.
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 
 namespace focal::test {
+
+// The checkout (configs, reference scripts) and the build's executables.
+inline const std::filesystem::path& source_dir() {
+  static const std::filesystem::path dir = FOCAL_SOURCE_DIR;
+  return dir;
+}
 
 inline const std::filesystem::path& tool_dir() {
   static const std::filesystem::path dir = std::filesystem::path(FOCAL_BINARY_DIR) / "bin";

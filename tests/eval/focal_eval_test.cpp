@@ -22,11 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-using focal::test::read_text;
-using focal::test::sq;
-
-const fs::path kSource = FOCAL_SOURCE_DIR;
-const fs::path kBin = focal::test::tool_dir();
+using namespace focal::test;  // read_text, sq, source_dir, tool_dir
 
 struct Run {
   int status = 0;
@@ -35,9 +31,9 @@ struct Run {
 
 // Runs a tool of the build with `args`, stdout and stderr together in `log`.
 Run run_tool(const std::string& tool, const std::string& args, const fs::path& log) {
-  REQUIRE(fs::exists(kBin / tool));
+  REQUIRE(fs::exists(tool_dir() / tool));
   Run r;
-  r.status = focal::test::run_command(sq(kBin / tool) + " " + args + " > " + sq(log) + " 2>&1");
+  r.status = focal::test::run_command(sq(tool_dir() / tool) + " " + args + " > " + sq(log) + " 2>&1");
   r.output = read_text(log);
   return r;
 }
@@ -130,7 +126,7 @@ fs::path photo_folder(const fs::path& dir, int per_class, bool corrupt) {
 
 bool have_bench() { return fs::is_directory(focal::test::bench_dir() / "imagenet-like-jpeg" / "train"); }
 
-const fs::path kMicroCfg = kSource / "tests" / "eval" / "focal_micro_224.yaml";
+const fs::path kMicroCfg = source_dir() / "tests" / "eval" / "focal_micro_224.yaml";
 
 std::string fixture(const std::string& name) { return (focal::test::fixtures_dir() / name).string(); }
 
@@ -153,7 +149,7 @@ TEST_CASE("focal-eval gives the top-1, top-5 and loss that focal-train logged fo
   const std::string small =
       " --opts MODEL.FOCAL.EMBED_DIM 16 MODEL.FOCAL.NUM_HEADS '[1, 2]' DATA.BATCH_SIZE 64 DATA.NUM_WORKERS 2"
       " TRAIN.EMA.DECAY 0.9";
-  const std::string cfg = sq(kSource / "configs" / "fmnist_focal_tiny.yaml");
+  const std::string cfg = sq(source_dir() / "configs" / "fmnist_focal_tiny.yaml");
   const auto train = run_tool(
       "focal-train",
       "--cfg " + cfg + " --data-path " + sq(data) + " --output " + sq(dir / "out") + " --epochs 1" + small,
@@ -222,7 +218,7 @@ TEST_CASE("focal-eval predictions on photographs equal the model on Pillow + tor
   CHECK_THAT(eval.output,
              Catch::Contains("zz_corrupt.jpg") && Catch::Contains("1 unreadable image(s) skipped"));
 
-  const fs::path script = kSource / "tests" / "eval" / "eval_reference.py";
+  const fs::path script = source_dir() / "tests" / "eval" / "eval_reference.py";
   REQUIRE(focal::test::run_command(sq(*py) + " " + sq(script) + " preprocess " + sq(root / "val") + " 224 " +
                                    sq(dir / "ref.pth") + " " + sq(dir / "ref_paths.txt") + " 2>" +
                                    sq(dir / "ref_log.txt")) == 0);
@@ -296,7 +292,7 @@ TEST_CASE("focal-eval loads every checkpoint layout, --ema takes the EMA entry, 
   const fs::path root = photo_folder(dir, 1, /*corrupt=*/false);
   // timm-style files of the fixture weights (tests/train/resume_reference.py): 'state_dict' with 'module.',
   // EMA only, and the fixture's weights with the one-step-later weights as EMA.
-  const fs::path script = kSource / "tests" / "train" / "resume_reference.py";
+  const fs::path script = source_dir() / "tests" / "train" / "resume_reference.py";
   REQUIRE(focal::test::run_command(sq(*py) + " " + sq(script) + " layouts " +
                                    sq(focal::test::fixtures_dir()) + " " + sq(dir)) == 0);
   const std::vector<std::string> files = {fixture("focal_micro_224.pth"),
@@ -425,8 +421,8 @@ TEST_CASE("focal-eval on two processes evaluates every image once: the rows and 
   for (int r = 0; r < 2; ++r) {
     launch += "RANK=" + std::to_string(r) + " LOCAL_RANK=" + std::to_string(r) +
               " WORLD_SIZE=2 LOCAL_WORLD_SIZE=2 OMP_NUM_THREADS=1 FOCAL_DIST_INIT_METHOD=file://" +
-              (dir / "store").string() + " " + sq(kBin / "focal-eval") + " " + args + " --predictions " +
-              sq(dir / "two.csv") + " --results-file " + sq(dir / "two_r.csv") + " > " +
+              (dir / "store").string() + " " + sq(tool_dir() / "focal-eval") + " " + args +
+              " --predictions " + sq(dir / "two.csv") + " --results-file " + sq(dir / "two_r.csv") + " > " +
               sq(dir / ("rank" + std::to_string(r) + ".txt")) + " 2>&1 & p" + std::to_string(r) + "=$!; ";
   }
   launch += "wait $p0 && wait $p1";

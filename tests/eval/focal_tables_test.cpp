@@ -17,11 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-using focal::test::read_text;
-using focal::test::sq;
-
-const fs::path kSource = FOCAL_SOURCE_DIR;
-const fs::path kBin = focal::test::tool_dir();
+using namespace focal::test;  // read_text, sq, source_dir, tool_dir
 
 // A CSV line split at commas outside double quotes ("" inside quotes is a quote).
 std::vector<std::string> split_csv(const std::string& line) {
@@ -62,7 +58,7 @@ TEST_CASE("focal-tables prints every table, params/MACs equal focal-info, result
             "\"top5\": 96.0, \"images\": 1000, \"param_count\": 51.14, \"infer_samples_per_sec\": null}\n]\n";
   }
   const auto out = dir / "tables.md";
-  REQUIRE(focal::test::run_command(sq(kBin / "focal-tables") + " --results " + sq(dir / "r.csv") + " " +
+  REQUIRE(focal::test::run_command(sq(tool_dir() / "focal-tables") + " --results " + sq(dir / "r.csv") + " " +
                                    sq(dir / "r.json") + " --csv " + sq(dir / "tables.csv") + " --plot " +
                                    sq(dir / "plot.png") + " > " + sq(out) + " 2> " + sq(dir / "err.txt")) ==
           0);
@@ -70,7 +66,7 @@ TEST_CASE("focal-tables prints every table, params/MACs equal focal-info, result
   INFO(md);
 
   // Every table of the data file, by its title.
-  const std::string data = read_text(kSource / "eval" / "tables" / "published_tables.yaml");
+  const std::string data = read_text(source_dir() / "eval" / "tables" / "published_tables.yaml");
   std::istringstream data_lines(data);
   int tables = 0, rows = 0;
   for (std::string line; std::getline(data_lines, line);) {
@@ -113,9 +109,10 @@ TEST_CASE("focal-tables prints every table, params/MACs equal focal-info, result
   CHECK(computed >= 10);  // at least the README table, Table 2 and the Focal ablation rows
   // One focal-info call for every config: its JSON list is in --cfg order.
   std::string args;
-  for (const auto& config : configs) args += " " + sq(kSource / config);
+  for (const auto& config : configs) args += " " + sq(source_dir() / config);
   const auto info = dir / "info.json";
-  REQUIRE(focal::test::run_command(sq(kBin / "focal-info") + " --json --cfg" + args + " > " + sq(info)) == 0);
+  REQUIRE(focal::test::run_command(sq(tool_dir() / "focal-info") + " --json --cfg" + args + " > " +
+                                   sq(info)) == 0);
   std::vector<std::string> objects;
   {
     const std::string json = read_text(info);
@@ -170,9 +167,10 @@ TEST_CASE("focal-tables names a bad results file and an unknown table", "[eval][
     bad << "model,top1\nfocal_tiny_patch4_window7_224,eighty\n";
   }
   const auto log = dir / "log.txt";
-  CHECK(focal::test::run_command(sq(kBin / "focal-tables") + " --results " + sq(dir / "bad.csv") + " > " +
-                                 sq(log) + " 2>&1") != 0);
+  CHECK(focal::test::run_command(sq(tool_dir() / "focal-tables") + " --results " + sq(dir / "bad.csv") +
+                                 " > " + sq(log) + " 2>&1") != 0);
   CHECK_THAT(read_text(log), Catch::Contains("bad.csv line 2") && Catch::Contains("top1"));
-  CHECK(focal::test::run_command(sq(kBin / "focal-tables") + " --table nope > " + sq(log) + " 2>&1") != 0);
+  CHECK(focal::test::run_command(sq(tool_dir() / "focal-tables") + " --table nope > " + sq(log) + " 2>&1") !=
+        0);
   CHECK_THAT(read_text(log), Catch::Contains("--table nope"));
 }

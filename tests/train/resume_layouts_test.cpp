@@ -6,6 +6,7 @@
 // (tests/train/resume_reference.py).
 #include "focal/io/state_dict.h"
 #include "tests/support/test_env.h"
+#include "tests/support/tiny_configs.h"
 #include "train/checkpoint/training_checkpoint.h"
 #include "train/trainer.h"
 
@@ -27,48 +28,19 @@ const std::filesystem::path kFixtures = focal::test::fixtures_dir();
 // 20 warm-up epochs, LR 1e-3 (warm-up 1e-6, min 1e-5) once scaled by batch 2 / 512.
 focal::Config micro_config(const std::filesystem::path& out, const std::vector<std::string>& opts = {}) {
   auto c = focal::Config::defaults();
-  c.merge_opts({"MODEL.NAME",
-                "focal_micro_224",
-                "MODEL.NUM_CLASSES",
-                "10",
-                "MODEL.DROP_PATH_RATE",
-                "0.0",
-                "MODEL.FOCAL.EMBED_DIM",
-                "16",
-                "MODEL.FOCAL.DEPTHS",
-                "[2, 2, 2, 2]",
-                "MODEL.FOCAL.NUM_HEADS",
-                "[1, 2, 4, 8]",
-                "MODEL.FOCAL.WINDOW_SIZE",
-                "7",
-                "MODEL.FOCAL.FOCAL_POOL",
-                "fc",
-                "MODEL.FOCAL.FOCAL_LEVELS",
-                "[2, 2, 2, 2]",
-                "MODEL.FOCAL.FOCAL_WINDOWS",
-                "[7, 5, 3, 1]",
-                "MODEL.FOCAL.EXPAND_SIZES",
-                "[3, 3, 3, 3]",
-                "DATA.DATASET",
-                "synthetic",
-                "DATA.IMG_SIZE",
-                "224",
-                "DATA.BATCH_SIZE",
-                "2",
-                "DATA.NUM_WORKERS",
-                "1",
-                "TRAIN.EPOCHS",
-                "300",
-                "TRAIN.WARMUP_EPOCHS",
-                "20",
-                "TRAIN.BASE_LR",
-                "0.256",
-                "TRAIN.WARMUP_LR",
-                "0.000256",
-                "TRAIN.MIN_LR",
-                "0.00256",
-                "PRINT_FREQ",
-                "5"});
+  c.merge_opts(focal::test::focal_micro_opts());
+  c.merge_opts({"MODEL.NAME",          "focal_micro_224",
+                "MODEL.NUM_CLASSES",   "10",
+                "DATA.DATASET",        "synthetic",
+                "DATA.IMG_SIZE",       "224",
+                "DATA.BATCH_SIZE",     "2",
+                "DATA.NUM_WORKERS",    "1",
+                "TRAIN.EPOCHS",        "300",
+                "TRAIN.WARMUP_EPOCHS", "20",
+                "TRAIN.BASE_LR",       "0.256",
+                "TRAIN.WARMUP_LR",     "0.000256",
+                "TRAIN.MIN_LR",        "0.00256",
+                "PRINT_FREQ",          "5"});
   if (!opts.empty()) c.merge_opts(opts);
   c.set("OUTPUT", "'" + out.string() + "'");
   return c;
