@@ -2,15 +2,17 @@
 """The prepared GPU check of issue 10 (run by scripts/device_check.sh; see PERFORMANCE.md).
 
 Runs, with the executables of the device bundle (.device/, scripts/device_bundle.sh) or of a build folder:
-  1. parity: every carried Focal / Focal-v2 fixture through focal-verify on the device, float32 (TF32 off) and,
-     where focal-verify offers --dtype, bf16;
+  1. parity: every carried Focal / Focal-v2 fixture through focal-verify on the device, float32 (TF32 off) and
+     bf16 (autocast, focal-verify --dtype bf16 with the relative tolerances its --help states);
   2. the [cuda] test cases of every bundled test binary;
   3. focal-bench bf16 train step and inference for Focal-T/S/B and the other registered families' tiny models
      (Focal-v2-T, Swin-T, HaloNet-H1 when registered): images/s, peak memory, MFU from the analytic MACs;
   4. the same in Python in the same run: the original Focal Transformer (eager, AMP bf16) and timm's
      swin_tiny_patch4_window7_224 (eager, and torch.compile if it works), with ratios;
   5. focal-train on synthetic data with the full recipe (AdamW, schedule, Mixup/CutMix, EMA, bf16), a few
-     hundred steps, figures from its log.
+     hundred steps, figures from its log; then a shorter run of the same with TRAIN.CUDA_GRAPH True (the step
+     captured in a CUDA graph), its images/s against the eager run's (the dry run checks that the CPU refuses
+     the key with a reason instead).
 Writes device_check.json and device_check.md to --out. --dry-run runs the same steps on the CPU with tiny
 sizes (float32, batch 1-8, one timed step), so the logic is tested before GPU time is spent; there the [cuda]
 cases skip by design (exit status 77), which the dry run accepts and a GPU run counts as a failure.
@@ -165,9 +167,13 @@ class Check:
                                    "")
         verify = os.path.join(self.bin_dir, "focal-verify")
         _, helptext, _ = self.run([verify, "--help"], 30)
-        dtypes = ["fp32"] + (["bf16"] if "--dtype" in helptext else [])
+        dtypes = ["fp32", "bf16"]
+        m = re.search(r"bf16: .*?\)", " ".join(helptext.split()))
+        step["bf16"] = ("bf16: focal-verify --dtype bf16 (autocast), tolerances from its --help: " + m.group(0)
+                        if m else "")
         if "--dtype" not in helptext:
-            step["bf16"] = "not run: focal-verify has no --dtype option yet"
+            self.fail("parity", "focal-verify has no --dtype option: the bf16 parity cannot run")
+            dtypes = ["fp32"]
         for fam, name, d in fixtures:
             for dtype in dtypes:
                 cmd = [verify, "--config", os.path.join(d, name + ".json"), "--checkpoint", os.path.join(d, name + ".pth"),
@@ -373,6 +379,39 @@ class Check:
         if rc != 0 or len(epochs_seen) != epochs:
             self.fail("focal_train", f"exit {rc}, {len(epochs_seen)} of {epochs} epochs: {out.strip()[-400:]}")
         self.log(f"focal-train: exit {rc}, {len(epochs_seen)} epochs, {sec:.0f} s")
+        self.train_graph(cmd, out_dir, step)
+
+    def train_graph(self, eager_cmd, out_dir, step):
+        """The same run for 4 epochs with TRAIN.CUDA_GRAPH True: epochs 1-3 (after the warm-up and capture of
+        epoch 0) against the eager run's epochs 1-3. On the CPU the key must be refused with its reason."""
+        g = step.setdefault("cuda_graph", {})
+        cmd = list(eager_cmd)
+        cmd[cmd.index("--epochs") + 1] = "4"
+        cmd[cmd.index("--tag") + 1] = "device_check_graph"
+        cmd += ["TRAIN.CUDA_GRAPH", "True"]
+        g["command"] = " ".join(cmd)
+        rc, out, sec = self.run(cmd, 60 * 3)
+        g.update({"exit": rc, "seconds": round(sec, 1)})
+        if self.dry:
+            refused = rc != 0 and "TRAIN.CUDA_GRAPH" in out and "needs a CUDA device" in out
+            g["result"] = "refused on the CPU as expected" if refused else "not refused on the CPU"
+            if not refused:
+                self.fail("focal_train", f"TRAIN.CUDA_GRAPH on the CPU: exit {rc}, no refusal: {out.strip()[-300:]}")
+            self.log(f"focal-train TRAIN.CUDA_GRAPH on the CPU: {g['result']}")
+            return
+        seen = re.findall(r"EPOCH (\d+) training takes \S+\s+\(([\d.]+) img/s", out)
+        graph_ips = [float(i) for e, i in seen if int(e) >= 1]
+        eager_ips = [e["images_per_s"] for e in step.get("epochs", []) if 1 <= e["epoch"] <= 3]
+        g["captured"] = bool(re.search(r"TRAIN.CUDA_GRAPH: step \d+ captured", out))
+        g["graph_images_per_s_epochs_1_3"] = graph_ips
+        g["eager_images_per_s_epochs_1_3"] = eager_ips
+        if graph_ips and eager_ips:
+            g["speed_graph_over_eager"] = (sum(graph_ips) / len(graph_ips)) / (sum(eager_ips) / len(eager_ips))
+        g["log_tail"] = out.strip().splitlines()[-4:]
+        if rc != 0 or len(seen) != 4 or not g["captured"]:
+            self.fail("focal_train", f"TRAIN.CUDA_GRAPH run: exit {rc}, {len(seen)} of 4 epochs, captured "
+                                     f"{g['captured']}: {out.strip()[-400:]}")
+        self.log(f"focal-train TRAIN.CUDA_GRAPH: exit {rc}, {len(seen)} epochs, {sec:.0f} s")
 
     # -- report -----------------------------------------------------------------------------------------------
     def write(self):
@@ -418,6 +457,14 @@ class Check:
                    f"exit {t.get('exit')}, {t.get('seconds')} s, {t.get('steps_per_epoch')} steps per epoch", "",
                    "| epoch | images/s | loss | grad norm |", "| --- | --- | --- | --- |"]
             md += [f"| {e['epoch']} | {e['images_per_s']} | {e['loss']} | {e['grad_norm']} |" for e in t.get("epochs", [])]
+            if t.get("cuda_graph"):
+                g = t["cuda_graph"]
+                ratio = g.get("speed_graph_over_eager")
+                md += ["", f"TRAIN.CUDA_GRAPH True: `{g.get('command')}`: exit {g.get('exit')}, {g.get('seconds')} s"
+                       + (f", {g['result']}" if g.get("result") else "")
+                       + (f", images/s of epochs 1-3 {g.get('graph_images_per_s_epochs_1_3')} against eager "
+                          f"{g.get('eager_images_per_s_epochs_1_3')}" if not self.dry else "")
+                       + (f": graph / eager {ratio:.2f}x" if ratio else "")]
         md += ["", "## Failures", ""] + ([f"- {x}" for x in r["failures"]] or ["none"])
         with open(os.path.join(self.out, "device_check.md"), "w") as f:
             f.write("\n".join(md) + "\n")

@@ -7,6 +7,7 @@
 #include "train/checkpoint/atomic_file.h"
 #include "train/checkpoint/pretrained_loader.h"
 #include "train/checkpoint/training_checkpoint.h"
+#include "train/cuda_graph_step.h"
 #include "train/device_prefetcher.h"
 #include "train/distributed/communicator.h"
 #include "train/distributed/gradient_reducer.h"
@@ -98,6 +99,7 @@ struct Trainer::State {
   double last_grad_norm = 0;
   std::unique_ptr<GradientReducer> reducer;   // data parallel only
   std::vector<torch::Tensor> synced_buffers;  // running statistics broadcast from rank 0 before forward
+  std::unique_ptr<CudaGraphStep> graph_step;  // TRAIN.CUDA_GRAPH; last, so that it goes first
 };
 
 Trainer::Trainer(Config config, TrainerOptions options)
@@ -116,6 +118,10 @@ Trainer::Trainer(Config config, TrainerOptions options)
     throw ConfigError(
         "TRAIN.AMP fp16 (--amp fp16) needs a CUDA device: on the CPU float16 autocast runs several times "
         "slower than float32; use --amp off there (or bf16, see the warning it gives)");
+  }
+  // Before the run folder exists: a run that cannot capture its step starts nothing.
+  if (!settings_.eval_mode && !settings_.throughput_mode) {
+    check_cuda_graph_supported(settings_, device_, dist_.world_size);
   }
   if (dist_.is_main()) created_dirs_ = prepare_output_dir(run_dir_);
   // A run killed while writing leaves "<file>.tmp<pid>"; the file itself is whole (the old or the new one).
@@ -238,6 +244,35 @@ void Trainer::build(State& s) {
   s.scaler = std::make_unique<GradScaler>(GradScalerOptions().enabled(st.amp == AmpMode::kFp16));
   s.criterion = select_criterion(st.mixup.has_value(), st.label_smoothing);
   if (st.mixup) s.mixup.emplace(*st.mixup);
+  if (st.cuda_graph) {
+    auto* fused = dynamic_cast<FusedAdamW*>(s.optimizer.get());
+    if (fused == nullptr) throw ConfigError("TRAIN.CUDA_GRAPH True needs the fused AdamW optimizer");
+    // The step of train_epoch's eager path for one process without accumulation, with nothing that reads
+    // back to the host: the skip of an fp16 overflow and the clipping factor stay on the device.
+    auto step = [this, &s](const torch::Tensor& images, const torch::Tensor& targets) {
+      CudaGraphStep::Outputs out;
+      torch::Tensor loss;
+      {
+        AutocastScope autocast(device_.type(), amp_dtype(settings_.amp));
+        auto logits = s.model->forward(images);  // (B, K)
+        loss = s.criterion(logits, targets);     // ()
+      }
+      s.scaler->scale(loss).backward();
+      if (s.scaler->enabled()) s.scaler->unscale_async(s.params);
+      out.norm = clip_grad_norm_tensor(s.params, settings_.clip_grad);  // () before clipping
+      s.scaler->step_async(*s.optimizer);
+      s.scaler->update();
+      if (s.ema) s.ema->update(*s.model);
+      out.loss = loss.detach();
+      return out;
+    };
+    s.graph_step = std::make_unique<CudaGraphStep>(step, *fused, device_);
+    logger_->info(strformat(
+        "TRAIN.CUDA_GRAPH: the training step (forward, loss, backward, clipping, fused AdamW, %sEMA%s) is "
+        "captured in a CUDA graph after %lld eager warm-up steps and replayed for every batch",
+        s.scaler->enabled() ? "loss scaling, " : "", s.ema ? "" : " off",
+        ll(CudaGraphStepOptions().warmup_steps())));
+  }
   s.mixup_gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(st.seed + dist_.rank));
   logger_->info(strformat(
       "loss: %s; lr %.3e (warm-up from %.3e, min %.3e), %lld epochs with %lld of warm-up; "
@@ -513,6 +548,53 @@ void Trainer::train_epoch(State& s, int64_t epoch, int64_t first_batch, TrainRes
   auto last = Clock::now();
   auto epoch_start = Clock::now();
   const double seconds_before = s.progress.seconds;
+  auto print = [&](int64_t idx, double global_count) {
+    read_back();
+    const double lr = s.optimizer->param_groups()[0].options().get_lr();
+    logger_->info(strformat(
+        "Train: [%lld/%lld][%lld/%lld]  eta %s  lr %.6f  time %.4f (%.4f)  %.1f img/s  "
+        "loss %.4f (%.4f)  grad_norm %s  mem %.0fMB",
+        ll(epoch), ll(st.epochs), ll(idx), ll(n),
+        hms(batch_time.avg() * static_cast<double>(n - idx)).c_str(), lr, batch_time.val, batch_time.avg(),
+        global_count / std::max(batch_time.avg(), 1e-9), loss_m.val, loss_m.avg(),
+        // Under accumulation the first lines come before any optimizer step: no norm yet.
+        norm_m.count > 0 ? strformat("%.4f (%.4f)", norm_m.val, norm_m.avg()).c_str() : "- (no step yet)",
+        memory_mib(device_)));
+    if (s.tb) {
+      s.tb->add_scalar("train/loss", loss_m.val, s.steps);
+      s.tb->add_scalar("train/lr", lr, s.steps);
+      s.tb->add_scalar("train/grad_norm", s.last_grad_norm, s.steps);
+      s.tb->flush();
+    }
+  };
+  // One process: the batch's loss summed on the device (as the host sum loss * batch) and, without fp16 loss
+  // scaling (which skips the step instead; the loss may overflow there), the first non-finite loss.
+  auto count_loss = [&](int64_t idx, double bsz) {
+    loss_sum.add_(last_loss.to(torch::kDouble) * bsz);
+    if (!s.scaler->enabled()) {
+      bad_batch = torch::where((bad_batch < 0) & torch::logical_not(torch::isfinite(last_loss)),
+                               torch::full({}, idx, bad_batch.options()), bad_batch);
+    }
+    loss_m.count += bsz;
+  };
+  auto count_step = [&] {
+    ++s.steps;
+    ++s.steps_this_process;
+    norm_sum.add_(last_norm.to(torch::kDouble));
+    norm_m.count += 1;
+    s.progress.norm_count += 1;
+  };
+  // An interruption after the optimizer step of batch idx: last.pth holds the exact position.
+  auto stop_at = [&](int64_t idx) {
+    read_back();
+    s.progress.seconds = seconds_before + seconds_since(epoch_start);
+    save_checkpoint(s, run_dir_ / "last.pth", epoch - 1, epoch, idx + 1);
+    logger_->warn(
+        strformat("stopped at epoch %lld batch %lld/%lld (step %lld); run again to resume from last.pth",
+                  ll(epoch), ll(idx + 1), ll(n), ll(s.steps)));
+    result.interrupted = true;
+    result.next_epoch = epoch;
+  };
   for (int64_t idx = first_batch; idx < n; ++idx) {
     auto next = batches.next();
     if (!next) {
@@ -530,119 +612,106 @@ void Trainer::train_epoch(State& s, int64_t epoch, int64_t first_batch, TrainRes
     if (s.reducer) s.reducer->before_forward(boundary);
     if (!s.synced_buffers.empty())
       dist_.comm->broadcast_from_main(s.synced_buffers, "broadcast of rank 0's buffers");
-    torch::Tensor loss, logits;
-    {
-      AutocastScope autocast(device_.type(), amp_dtype(st.amp));
-      logits = s.model->forward(b.images);  // (B, K)
-      loss = s.criterion(logits, targets);  // ()
-    }
     const double bsz = static_cast<double>(b.labels.size(0));
-    const bool stop_here =
-        stop_requested_.load() || (options_.stop_after_steps() > 0 &&
-                                   s.steps_this_process + (boundary ? 1 : 0) >= options_.stop_after_steps());
     double global_count = bsz;
-    bool stop = stop_here;
-    last_loss = loss.detach();
-    if (dist_.comm) {
-      // One small all-reduce per batch makes every decision the same on every rank: the logged loss is the
-      // mean over all ranks' images, a non-finite loss anywhere stops all, and a stop request (Ctrl-C,
-      // SIGTERM, stop_after_steps) on any rank stops all at the same step.
-      double loss_value = loss.item<double>();
-      bool non_finite = !std::isfinite(loss_value);
-      auto flags = dist_.comm->all_reduce(
-          torch::tensor({non_finite ? 0.0 : loss_value * bsz, bsz, non_finite ? 1.0 : 0.0, stop ? 1.0 : 0.0},
-                        torch::kDouble),
-          "all-reduce of the batch's loss and stop flags");  // (4,)
-      auto f = flags.accessor<double, 1>();
-      global_count = f[1];
-      non_finite = f[2] > 0;
-      stop = f[3] > 0;
-      if (!non_finite) loss_value = f[0] / global_count;
-      if (non_finite && !s.scaler->enabled()) {
-        throw std::runtime_error("loss is not finite (" + std::to_string(loss.item<double>()) + " on rank " +
-                                 std::to_string(dist_.rank) + ") at epoch " + std::to_string(epoch) +
-                                 " batch " + std::to_string(idx) +
-                                 "; stopping (lower TRAIN.BASE_LR or use fp32)");
+    bool stop = false;
+    if (s.graph_step) {
+      // TRAIN.CUDA_GRAPH (one process, no accumulation: every batch is a step); the step observer runs after
+      // the captured EMA update.
+      const bool was_captured = s.graph_step->captured();
+      const auto out = s.graph_step->run(b.images, targets);
+      if (!was_captured && s.graph_step->captured()) {
+        logger_->info(
+            strformat("TRAIN.CUDA_GRAPH: step %lld captured after %lld eager warm-up steps; the "
+                      "following steps replay it",
+                      ll(s.steps), ll(s.graph_step->steps() - 1)));
       }
-      loss_m.update(loss_value, global_count);
-      s.progress.loss_sum += loss_value * global_count;
-    } else {
-      loss_sum.add_(last_loss.to(torch::kDouble) * bsz);  // as the host sum loss * batch
-      if (!s.scaler->enabled()) {  // fp16 skips the step instead; the loss may overflow there
-        bad_batch = torch::where((bad_batch < 0) & torch::logical_not(torch::isfinite(last_loss)),
-                                 torch::full({}, idx, bad_batch.options()), bad_batch);
-      }
-      loss_m.count += global_count;
-    }
-    if (s.reducer) s.reducer->before_backward(boundary, {logits});
-    auto backward = [&] { s.scaler->scale(acc > 1 ? loss / static_cast<double>(acc) : loss).backward(); };
-    if (s.reducer && boundary) {
-      dist_.comm->guard("backward with the gradient all-reduce (epoch " + std::to_string(epoch) + " batch " +
-                            std::to_string(idx) + ")",
-                        backward);
-    } else {
-      backward();
-    }
-
-    if (boundary) {
-      if (s.scaler->enabled()) {
-        if (dist_.comm) {
-          // An overflow on any rank skips the step on all (the flag is read back for the all-reduce).
-          s.scaler->set_found_inf(
-              any_rank(s.scaler->unscale(s.params), dist_, "all-reduce of the fp16 overflow flag"));
-        } else {
-          s.scaler->unscale_async(s.params);  // the overflow flag stays on the device
-        }
-      }
-      last_norm = clip_grad_norm_tensor(s.params, st.clip_grad);  // () before clipping
-      s.scaler->step_async(*s.optimizer);  // FusedAdamW skips an overflowing fp16 step on the device
+      last_loss = out.loss;
+      last_norm = out.norm;
+      count_loss(idx, bsz);
       if (options_.step_observer()) options_.step_observer()(s.steps, *s.model, *s.optimizer);
-      s.scaler->update();
-      s.optimizer->zero_grad();
       s.scheduler->step_update(epoch * n + idx);
-      if (s.ema) s.ema->update(*s.model);
-      ++s.steps;
-      ++s.steps_this_process;
-      norm_sum.add_(last_norm.to(torch::kDouble));
-      norm_m.count += 1;
-      s.progress.norm_count += 1;
+      count_step();
+      stop = stop_requested_.load() ||
+             (options_.stop_after_steps() > 0 && s.steps_this_process >= options_.stop_after_steps());
+    } else {
+      torch::Tensor loss, logits;
+      {
+        AutocastScope autocast(device_.type(), amp_dtype(st.amp));
+        logits = s.model->forward(b.images);  // (B, K)
+        loss = s.criterion(logits, targets);  // ()
+      }
+      stop = stop_requested_.load() ||
+             (options_.stop_after_steps() > 0 &&
+              s.steps_this_process + (boundary ? 1 : 0) >= options_.stop_after_steps());
+      last_loss = loss.detach();
+      if (dist_.comm) {
+        // One small all-reduce per batch makes every decision the same on every rank: the logged loss is the
+        // mean over all ranks' images, a non-finite loss anywhere stops all, and a stop request (Ctrl-C,
+        // SIGTERM, stop_after_steps) on any rank stops all at the same step.
+        double loss_value = loss.item<double>();
+        bool non_finite = !std::isfinite(loss_value);
+        auto flags = dist_.comm->all_reduce(torch::tensor({non_finite ? 0.0 : loss_value * bsz, bsz,
+                                                           non_finite ? 1.0 : 0.0, stop ? 1.0 : 0.0},
+                                                          torch::kDouble),
+                                            "all-reduce of the batch's loss and stop flags");  // (4,)
+        auto f = flags.accessor<double, 1>();
+        global_count = f[1];
+        non_finite = f[2] > 0;
+        stop = f[3] > 0;
+        if (!non_finite) loss_value = f[0] / global_count;
+        if (non_finite && !s.scaler->enabled()) {
+          throw std::runtime_error("loss is not finite (" + std::to_string(loss.item<double>()) +
+                                   " on rank " + std::to_string(dist_.rank) + ") at epoch " +
+                                   std::to_string(epoch) + " batch " + std::to_string(idx) +
+                                   "; stopping (lower TRAIN.BASE_LR or use fp32)");
+        }
+        loss_m.update(loss_value, global_count);
+        s.progress.loss_sum += loss_value * global_count;
+      } else {
+        count_loss(idx, bsz);
+      }
+      if (s.reducer) s.reducer->before_backward(boundary, {logits});
+      auto backward = [&] { s.scaler->scale(acc > 1 ? loss / static_cast<double>(acc) : loss).backward(); };
+      if (s.reducer && boundary) {
+        dist_.comm->guard("backward with the gradient all-reduce (epoch " + std::to_string(epoch) +
+                              " batch " + std::to_string(idx) + ")",
+                          backward);
+      } else {
+        backward();
+      }
+
+      if (boundary) {
+        if (s.scaler->enabled()) {
+          if (dist_.comm) {
+            // An overflow on any rank skips the step on all (the flag is read back for the all-reduce).
+            s.scaler->set_found_inf(
+                any_rank(s.scaler->unscale(s.params), dist_, "all-reduce of the fp16 overflow flag"));
+          } else {
+            s.scaler->unscale_async(s.params);  // the overflow flag stays on the device
+          }
+        }
+        last_norm = clip_grad_norm_tensor(s.params, st.clip_grad);  // () before clipping
+        s.scaler->step_async(*s.optimizer);  // FusedAdamW skips an overflowing fp16 step on the device
+        if (options_.step_observer()) options_.step_observer()(s.steps, *s.model, *s.optimizer);
+        s.scaler->update();
+        s.optimizer->zero_grad();
+        s.scheduler->step_update(epoch * n + idx);
+        if (s.ema) s.ema->update(*s.model);
+        count_step();
+      }
     }
     s.progress.loss_count += global_count;
     s.progress.images += global_count;
     batch_time.update(seconds_since(last));
     last = Clock::now();
 
-    if (idx % st.print_freq == 0 || idx == n - 1) {
-      read_back();
-      const double lr = s.optimizer->param_groups()[0].options().get_lr();
-      logger_->info(strformat(
-          "Train: [%lld/%lld][%lld/%lld]  eta %s  lr %.6f  time %.4f (%.4f)  %.1f img/s  "
-          "loss %.4f (%.4f)  grad_norm %s  mem %.0fMB",
-          ll(epoch), ll(st.epochs), ll(idx), ll(n),
-          hms(batch_time.avg() * static_cast<double>(n - idx)).c_str(), lr, batch_time.val, batch_time.avg(),
-          global_count / std::max(batch_time.avg(), 1e-9), loss_m.val, loss_m.avg(),
-          // Under accumulation the first lines come before any optimizer step: no norm yet.
-          norm_m.count > 0 ? strformat("%.4f (%.4f)", norm_m.val, norm_m.avg()).c_str() : "- (no step yet)",
-          memory_mib(device_)));
-      if (s.tb) {
-        s.tb->add_scalar("train/loss", loss_m.val, s.steps);
-        s.tb->add_scalar("train/lr", lr, s.steps);
-        s.tb->add_scalar("train/grad_norm", s.last_grad_norm, s.steps);
-        s.tb->flush();
-      }
-    }
+    if (idx % st.print_freq == 0 || idx == n - 1) print(idx, global_count);
 
     // Stops happen between optimizer steps (never inside an accumulation) and, at the last batch, after the
     // epoch's validation and checkpoints instead.
     if (boundary && stop && idx + 1 < n) {
-      read_back();
-      s.progress.seconds = seconds_before + seconds_since(epoch_start);
-      save_checkpoint(s, run_dir_ / "last.pth", epoch - 1, epoch, idx + 1);
-      logger_->warn(
-          strformat("stopped at epoch %lld batch %lld/%lld (step %lld); run again to resume from last.pth",
-                    ll(epoch), ll(idx + 1), ll(n), ll(s.steps)));
-      result.interrupted = true;
-      result.next_epoch = epoch;
+      stop_at(idx);
       return;
     }
   }
@@ -682,8 +751,9 @@ void Trainer::end_epoch(State& s, int64_t epoch, TrainResult& result) {
   r.images_per_second = s.progress.images / std::max(s.progress.seconds, 1e-9);
   r.unreadable_files = static_cast<double>(s.train_loader->skipped_files());
   if (s.train_loader->skipped_files() > 0) {
-    logger_->warn(strformat("%lld unreadable training files skipped so far (each named in the log when found)",
-                            ll(s.train_loader->skipped_files())));
+    logger_->warn(
+        strformat("%lld unreadable training files skipped so far (each named in the log when found)",
+                  ll(s.train_loader->skipped_files())));
   }
   if (s.ema) {
     auto ema_fwd = [&](const torch::Tensor& x) { return s.ema_model->forward(x); };

@@ -46,7 +46,8 @@ struct TrainerOptions {
   TORCH_ARG(bool, resume_optimizer) = true;
   // Called right after every optimizer step, before the LR and EMA updates, with the step index (counted over
   // all runs of the folder, from 0) and the model and optimizer just stepped: tests read the LR that step
-  // used and the weights it produced.
+  // used and the weights it produced. Under TRAIN.CUDA_GRAPH the EMA update is part of the captured step and
+  // has happened when the observer runs.
   using StepObserver =
       std::function<void(int64_t step, torch::nn::Module& model, torch::optim::Optimizer& optimizer)>;
   TORCH_ARG(StepObserver, step_observer);

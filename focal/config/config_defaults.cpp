@@ -136,6 +136,9 @@ Config Config::defaults() {
   // Ours: weights to fine-tune from (a .pth checkpoint); "" trains from scratch. Checkpoint frequency is
   // SAVE_FREQ (epochs), as in the original, so no key of ours is needed for it.
   c.add_key("TRAIN.PRETRAINED", text(""));
+  // Ours: capture the whole training step (forward, loss, backward, clipping, fused AdamW, loss scaling, EMA)
+  // in a CUDA graph after a few warm-up steps and replay it for every batch (one process, CUDA only).
+  c.add_key("TRAIN.CUDA_GRAPH", boolean(false));
 
   c.add_section("AUG");
   c.add_key("AUG.COLOR_JITTER", real(0.4));

@@ -147,6 +147,7 @@ TEST_CASE("defaults hold our additions with their documented defaults", "[config
   expect(c, "TRAIN.EMA.ENABLE", false);
   expect(c, "TRAIN.EMA.DECAY", 0.9998);
   expect(c, "TRAIN.PRETRAINED", "");
+  expect(c, "TRAIN.CUDA_GRAPH", false);
 }
 
 TEST_CASE("the schema has exactly the original keys plus our additions", "[config]") {
@@ -233,7 +234,7 @@ TEST_CASE("the schema has exactly the original keys plus our additions", "[confi
   const std::vector<std::string> ours = {
       "MODEL.FOCAL.ATTN_DROP_RATE", "MODEL.FOCAL.LAYERSCALE_VALUE", "MODEL.HALONET.ACT_LAYER",
       "MODEL.HALONET.USE_SE", "MODEL.HALONET.NUM_HEADS", "TRAIN.AMP", "TRAIN.EMA.ENABLE", "TRAIN.EMA.DECAY",
-      "TRAIN.PRETRAINED",
+      "TRAIN.PRETRAINED", "TRAIN.CUDA_GRAPH",
       // Data-parallel training (the original takes these from torch.distributed's defaults).
       "DIST.BACKEND", "DIST.TIMEOUT", "DIST.HEARTBEAT_TIMEOUT", "DIST.BUCKET_CAP_MB", "DIST.BF16_COMPRESS",
       "DIST.FIND_UNUSED_PARAMETERS", "DIST.BROADCAST_BUFFERS", "DATA.MAX_IMAGE_PIXELS",

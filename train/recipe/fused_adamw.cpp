@@ -43,9 +43,28 @@ int64_t FusedAdamW::step_count(const torch::Tensor& p) const {
   return static_cast<const torch::optim::AdamWParamState&>(*s->second).step();
 }
 
+void FusedAdamW::use_lr_tensors() {
+  lr_tensors_.clear();
+  for (auto& group : param_groups()) {
+    const auto device = group.params().empty() ? torch::Device(torch::kCPU) : group.params().front().device();
+    lr_tensors_.push_back(torch::full({}, group.options().get_lr(),
+                                      torch::TensorOptions().dtype(torch::kFloat).device(device)));
+  }
+}
+
+void FusedAdamW::write_lr_tensors() {
+  TORCH_CHECK(lr_tensors_.size() == param_groups().size(),
+              "FusedAdamW::write_lr_tensors: call use_lr_tensors() first (after the last add_param_group)");
+  torch::NoGradGuard no_grad;
+  for (size_t i = 0; i < lr_tensors_.size(); ++i) lr_tensors_[i].fill_(param_groups()[i].options().get_lr());
+}
+
 void FusedAdamW::fused_step(const torch::Tensor* found_inf) {
   torch::NoGradGuard no_grad;
-  for (auto& group : param_groups()) {
+  TORCH_CHECK(lr_tensors_.empty() || lr_tensors_.size() == param_groups().size(),
+              "FusedAdamW: a parameter group was added after use_lr_tensors()");
+  for (size_t group_index = 0; group_index < param_groups().size(); ++group_index) {
+    auto& group = param_groups()[group_index];
     auto& o = static_cast<torch::optim::AdamWOptions&>(group.options());
     std::map<std::tuple<int, int, int>, FusedBatch> batches;  // (device type, index, dtype)
     for (auto& p : group.params()) {
@@ -87,9 +106,16 @@ void FusedAdamW::fused_step(const torch::Tensor* found_inf) {
       at::_foreach_add_(b.steps, 1);  // the kernel reads the incremented count, as PyTorch's fused AdamW
       std::optional<torch::Tensor> inf;
       if (found_inf != nullptr) inf = found_inf->to(b.params.front().device());
-      at::_fused_adamw_(b.params, b.grads, b.exp_avgs, b.exp_avg_sqs, b.max_exp_avg_sqs, b.steps, o.lr(),
-                        beta1, beta2, o.weight_decay(), o.eps(), o.amsgrad(), /*maximize=*/false,
-                        /*grad_scale=*/std::nullopt, inf);
+      if (lr_tensors_.empty()) {
+        at::_fused_adamw_(b.params, b.grads, b.exp_avgs, b.exp_avg_sqs, b.max_exp_avg_sqs, b.steps, o.lr(),
+                          beta1, beta2, o.weight_decay(), o.eps(), o.amsgrad(), /*maximize=*/false,
+                          /*grad_scale=*/std::nullopt, inf);
+      } else {  // the LR as a tensor on the parameters' device: read by the kernel, not baked into a graph
+        const auto lr = lr_tensors_[group_index].to(b.params.front().device());  // ()
+        at::_fused_adamw_(b.params, b.grads, b.exp_avgs, b.exp_avg_sqs, b.max_exp_avg_sqs, b.steps, lr, beta1,
+                          beta2, o.weight_decay(), o.eps(), o.amsgrad(), /*maximize=*/false,
+                          /*grad_scale=*/std::nullopt, inf);
+      }
       if (inf) {
         at::_foreach_add_(b.steps, *inf, -1);  // a skipped step does not count
       } else {

@@ -31,11 +31,22 @@ class FusedAdamW : public torch::optim::AdamW {
   // Call after state() was replaced (a checkpoint loaded): the step tensors are rebuilt from it.
   void reset_step_tensors() { steps_.clear(); }
 
+  // From now on every group's LR is read by the kernel from a float32 scalar tensor on its parameters'
+  // device (the kernel's tensor-LR form) instead of being passed as a number, so that a step captured in a
+  // CUDA graph follows the schedule. The tensors hold what write_lr_tensors() last wrote into them: call it
+  // before each step (outside a capture), after the schedule has set the groups' LR.
+  void use_lr_tensors();
+  // Copies each group's options().get_lr() into its LR tensor (a device write, no host synchronisation).
+  void write_lr_tensors();
+  bool uses_lr_tensors() const { return !lr_tensors_.empty(); }
+
  private:
   void fused_step(const torch::Tensor* found_inf);
 
   // Step count of each parameter, keyed like state(): float32 scalar tensors on the parameter's device.
   std::unordered_map<c10::TensorImpl*, torch::Tensor> steps_;
+  // One () float32 LR per parameter group when use_lr_tensors() was called, else empty.
+  std::vector<torch::Tensor> lr_tensors_;
 };
 
 }  // namespace focal::train

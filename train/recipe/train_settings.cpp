@@ -93,6 +93,7 @@ TrainSettings settings_from_config(const Config& c, const DistributedContext& di
   s.ema_decay = c.get<double>("TRAIN.EMA.DECAY");
   require(s.ema_decay >= 0 && s.ema_decay <= 1, "TRAIN.EMA.DECAY", "must lie in [0, 1]");
   s.use_checkpoint = c.get<bool>("TRAIN.USE_CHECKPOINT");
+  s.cuda_graph = c.get<bool>("TRAIN.CUDA_GRAPH");
   s.auto_resume = c.get<bool>("TRAIN.AUTO_RESUME");
   s.resume = c.get<std::string>("MODEL.RESUME");
   s.pretrained = c.get<std::string>("TRAIN.PRETRAINED");

@@ -31,6 +31,7 @@ struct TrainSettings {
   bool ema = false;
   double ema_decay = 0.9998;
   bool use_checkpoint = false;
+  bool cuda_graph = false;  // TRAIN.CUDA_GRAPH: the step captured once and replayed (train/cuda_graph_step.h)
   bool auto_resume = true;
   std::string resume;      // MODEL.RESUME
   std::string pretrained;  // TRAIN.PRETRAINED
