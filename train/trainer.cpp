@@ -244,7 +244,7 @@ void Trainer::build(State& s) {
   s.scaler = std::make_unique<GradScaler>(GradScalerOptions().enabled(st.amp == AmpMode::kFp16));
   s.criterion = select_criterion(st.mixup.has_value(), st.label_smoothing);
   if (st.mixup) s.mixup.emplace(*st.mixup);
-  if (st.cuda_graph) {
+  if (st.cuda_graph && !st.eval_mode && !st.throughput_mode) {
     auto* fused = dynamic_cast<FusedAdamW*>(s.optimizer.get());
     if (fused == nullptr) throw ConfigError("TRAIN.CUDA_GRAPH True needs the fused AdamW optimizer");
     // The step of train_epoch's eager path for one process without accumulation, with nothing that reads

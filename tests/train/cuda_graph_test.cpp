@@ -110,8 +110,10 @@ TEST_CASE("a CPU run with TRAIN.CUDA_GRAPH stops before it creates its run folde
                   focal::ConfigError);
   CHECK_FALSE(std::filesystem::exists(dir / "run"));
   // Evaluation trains nothing and captures nothing: the key does not stop it.
-  CHECK_NOTHROW(Trainer(graph_config(dir / "eval", {"TRAIN.CUDA_GRAPH", "True", "EVAL_MODE", "True"}),
-                        TrainerOptions().synthetic_size(16).console(false)));
+  Trainer eval(graph_config(dir / "eval", {"TRAIN.CUDA_GRAPH", "True", "EVAL_MODE", "True"}),
+               TrainerOptions().synthetic_size(16).console(false));
+  const auto result = eval.run();
+  CHECK(result.last_eval.has_value());
 }
 
 TEST_CASE("fused AdamW with the LR in device tensors steps as with the LR as a number",
