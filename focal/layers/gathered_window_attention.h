@@ -1,7 +1,9 @@
 #pragma once
 // The attention core Focal (v1) and Focal-v2 share: queries in non-overlapping windows of a map, keys and
 // values gathered for every window with one index_select from a table of projected tokens (the fine map
-// followed by pooled maps), one fused scaled-dot-product attention with an additive bias.
+// followed by pooled maps), one attention with an additive bias: scaled_dot_product_attention on a GPU, with
+// attention dropout and under autocast; on the CPU in float32/float64 one custom autograd node (explicit
+// GEMMs and softmax, gradients written into the projections' layout), which removes SDPA's math-path copies.
 #include <torch/nn/modules/linear.h>
 #include <torch/types.h>
 
