@@ -20,12 +20,12 @@
 namespace focal::train {
 
 void check_cuda_graph_supported(const TrainSettings& settings, const torch::Device& device,
-                                int64_t world_size) {
+                                int64_t world_size, bool capture) {
   if (!settings.cuda_graph) return;
   auto refuse = [](const std::string& why) {
     throw ConfigError("TRAIN.CUDA_GRAPH True: " + why + "; set TRAIN.CUDA_GRAPH False to train without it");
   };
-  if (!device.is_cuda()) {
+  if (capture && !device.is_cuda()) {
     refuse("needs a CUDA device, this run's device is " + device.str() +
            " (a CUDA graph replays captured GPU kernels)");
   }
@@ -64,6 +64,10 @@ struct CudaGraphStep::Cuda {};
 CudaGraphStep::CudaGraphStep(StepFn step, FusedAdamW& optimizer, const torch::Device& device,
                              CudaGraphStepOptions options)
     : step_(std::move(step)), optimizer_(optimizer), device_(device), options_(options) {
+  if (!options_.capture()) {
+    if (!optimizer_.uses_lr_tensors()) optimizer_.use_lr_tensors();
+    return;
+  }
   if (!device_.is_cuda()) {
     throw ConfigError("TRAIN.CUDA_GRAPH True needs a CUDA device, not " + device_.str());
   }
@@ -87,7 +91,6 @@ bool CudaGraphStep::captured() const {
 }
 
 CudaGraphStep::Outputs CudaGraphStep::run(const torch::Tensor& images, const torch::Tensor& targets) {
-#ifdef FOCAL_CUDA_GRAPH
   torch::NoGradGuard no_grad;  // the copies below; the step enables gradients itself where it needs them
   if (!static_images_.defined()) {
     static_images_ = torch::empty_like(images, torch::MemoryFormat::Contiguous);
@@ -109,6 +112,13 @@ CudaGraphStep::Outputs CudaGraphStep::run(const torch::Tensor& images, const tor
   static_targets_.copy_(targets, /*non_blocking=*/true);
   optimizer_.write_lr_tensors();  // outside the graph: the schedule's LR of this step
   ++steps_;
+  if (!options_.capture()) {
+    torch::AutoGradMode grad(true);
+    auto out = step_(static_images_, static_targets_);
+    optimizer_.zero_grad();
+    return out;
+  }
+#ifdef FOCAL_CUDA_GRAPH
 
   auto& c = *cuda_;
   const auto compute = c10::cuda::getCurrentCUDAStream(device_.index());
@@ -176,7 +186,6 @@ CudaGraphStep::Outputs CudaGraphStep::run(const torch::Tensor& images, const tor
   c.graph->replay();  // the capture recorded the step without running it: this trains on the batch
   return static_outputs_;
 #else
-  (void)images, (void)targets;
   throw std::runtime_error("TRAIN.CUDA_GRAPH True: this build has no CUDA graph support");
 #endif
 }

@@ -23,13 +23,17 @@ namespace focal::train {
 // Throws ConfigError naming TRAIN.CUDA_GRAPH and the reason when a run with these settings cannot capture
 // its step: not a CUDA device, several processes (the gradient reducer and the per-batch all-reduce run on
 // the host), gradient accumulation, an optimizer other than the fused AdamW, activation checkpointing.
+// capture false (CudaGraphStepOptions::capture): any device.
 void check_cuda_graph_supported(const TrainSettings& settings, const torch::Device& device,
-                                int64_t world_size);
+                                int64_t world_size, bool capture = true);
 
 struct CudaGraphStepOptions {
   // Eager steps on the side stream before the capture (PyTorch's examples use 3; lazily built state, the
   // optimizer moments and the models' index tables, is created by them).
   TORCH_ARG(int64_t, warmup_steps) = 3;
+  // false: every step runs eagerly on the current stream, never captured, on any device: the path's static
+  // buffers, LR tensors and bookkeeping without the graph (tests on the CPU).
+  TORCH_ARG(bool, capture) = true;
 };
 
 class CudaGraphStep {

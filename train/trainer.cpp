@@ -121,7 +121,7 @@ Trainer::Trainer(Config config, TrainerOptions options)
   }
   // Before the run folder exists: a run that cannot capture its step starts nothing.
   if (!settings_.eval_mode && !settings_.throughput_mode) {
-    check_cuda_graph_supported(settings_, device_, dist_.world_size);
+    check_cuda_graph_supported(settings_, device_, dist_.world_size, options_.cuda_graph_capture());
   }
   if (dist_.is_main()) created_dirs_ = prepare_output_dir(run_dir_);
   // A run killed while writing leaves "<file>.tmp<pid>"; the file itself is whole (the old or the new one).
@@ -266,7 +266,8 @@ void Trainer::build(State& s) {
       out.loss = loss.detach();
       return out;
     };
-    s.graph_step = std::make_unique<CudaGraphStep>(step, *fused, device_);
+    s.graph_step = std::make_unique<CudaGraphStep>(
+        step, *fused, device_, CudaGraphStepOptions().capture(options_.cuda_graph_capture()));
     logger_->info(strformat(
         "TRAIN.CUDA_GRAPH: the training step (forward, loss, backward, clipping, fused AdamW, %sEMA%s) is "
         "captured in a CUDA graph after %lld eager warm-up steps and replayed for every batch",

@@ -51,6 +51,10 @@ struct TrainerOptions {
   using StepObserver =
       std::function<void(int64_t step, torch::nn::Module& model, torch::optim::Optimizer& optimizer)>;
   TORCH_ARG(StepObserver, step_observer);
+  // false: under TRAIN.CUDA_GRAPH the step is never captured but run eagerly through the same path (static
+  // buffers, LR tensors, bookkeeping), on any device: lets tests compare that path with the eager loop on
+  // the CPU.
+  TORCH_ARG(bool, cuda_graph_capture) = true;
 };
 
 struct TrainResult {
