@@ -45,7 +45,7 @@ labels: test_train
 +   if (false && !st.pretrained.empty() && !resume_file()) {
 
 ## random-resized crop: aspect ratio uniform instead of log-uniform
-file: data/random_resized_crop.cpp
+file: data/transforms/random_resized_crop.cpp
 labels: test_data
 -     const double aspect = std::exp(rng.uniform(log_lo, log_hi));
 +     const double aspect = rng.uniform(o.ratio_min(), o.ratio_max());
@@ -104,25 +104,25 @@ labels: test_train
 +   double t_i = static_cast<double>(o.t_initial() - o.warmup_t());
 
 ## random erasing: box area not divided by the count
-file: data/random_erasing.cpp
+file: data/transforms/random_erasing.cpp
 labels: test_data
 -       const double target_area = rng.uniform(o.min_area(), o.max_area()) * area / static_cast<double>(count);
 +       const double target_area = rng.uniform(o.min_area(), o.max_area()) * area;
 
 ## RandAugment: magnitude noise ignored
-file: data/rand_augment.cpp
+file: data/transforms/rand_augment.cpp
 labels: test_data
 -       magnitude = rng.normal(magnitude, options_.magnitude_std());
 +       magnitude = rng.normal(magnitude, 0.0);
 
 ## Mixup: switch probability inverted
-file: data/mixup.cpp
+file: data/transforms/mixup.cpp
 labels: test_data
 -     const bool cutmix = uniform01(gen) < o_.switch_prob;
 +     const bool cutmix = uniform01(gen) >= o_.switch_prob;
 
 ## RRC: fallback clamps to the wrong end of the ratio range
-file: data/random_resized_crop.cpp
+file: data/transforms/random_resized_crop.cpp
 labels: test_data
 -     w = static_cast<int64_t>(std::nearbyint(static_cast<double>(h) * o.ratio_max()));
 +     w = static_cast<int64_t>(std::nearbyint(static_cast<double>(h) * o.ratio_min()));

@@ -3,7 +3,7 @@
 // memory) is queued on a side stream when batch i is handed out, and the compute stream waits for it (an
 // event, not the host) only when batch i+1 is used; the copy thus overlaps the step of batch i. On the CPU
 // it is data::to_device of the next batch, nothing ahead.
-#include "data/loader.h"
+#include "data/loading/loader.h"
 
 #include <torch/types.h>
 

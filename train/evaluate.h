@@ -3,7 +3,7 @@
 // validation loader, averaged over images; with several processes each image is evaluated on exactly one
 // rank and the sums are reduced over ranks, so every image counts once. The pass itself is focal-eval's
 // (eval/evaluator/evaluation_loop.h); this adapts it to the training run's context and log.
-#include "data/loader.h"
+#include "data/loading/loader.h"
 #include "train/distributed.h"
 #include "train/recipe/amp_mode.h"
 

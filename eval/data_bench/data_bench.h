@@ -1,7 +1,7 @@
 #pragma once
 // Throughput measurement of the data pipeline: a DataLoader over an image folder (or shards), timed over
 // a number of batches after one warm-up batch, in wall-clock and process CPU time.
-#include "data/data_factory.h"
+#include "data/loading/data_factory.h"
 
 #include <cstdint>
 #include <string>

@@ -1,7 +1,7 @@
 // focal-data-bench: images/s of the data pipeline (decode + augment + batch) in total and per core, and
 // the converter from an image folder to WebDataset tar shards (options: --help).
-#include "data/folder_dataset.h"
-#include "data/shard_writer.h"
+#include "data/datasets/folder_dataset.h"
+#include "data/datasets/shard_writer.h"
 #include "eval/arg_parser.h"
 #include "eval/data_bench/data_bench.h"
 

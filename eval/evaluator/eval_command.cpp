@@ -1,7 +1,7 @@
 #include "eval/evaluator/eval_command.h"
 
-#include "data/data_factory.h"
-#include "data/folder_dataset.h"
+#include "data/datasets/folder_dataset.h"
+#include "data/loading/data_factory.h"
 #include "eval/arg_parser.h"
 #include "eval/evaluator/eval_dataset.h"
 #include "eval/evaluator/evaluation_loop.h"

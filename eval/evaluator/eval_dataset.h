@@ -2,7 +2,7 @@
 // The evaluation set as focal-eval reads it: a dataset of the data library seen through --limit (its first
 // N images, in dataset order) and --class-map (labels renumbered by the order of a file of class names, for
 // folder layouts whose sorted folder names are not the model's class order).
-#include "data/dataset.h"
+#include "data/datasets/dataset.h"
 
 #include <filesystem>
 #include <memory>

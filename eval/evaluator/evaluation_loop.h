@@ -5,7 +5,7 @@
 // predictions file, unreadable images skipped and counted instead of substituted, and the time spent waiting
 // for data. Sums are reduced over processes by the caller's `reduce_sum`, so that with several ranks each
 // holding exact shares every image counts once.
-#include "data/loader.h"
+#include "data/loading/loader.h"
 
 #include <torch/arg.h>
 #include <torch/types.h>

@@ -2,7 +2,7 @@
 // focal-eval --predictions: one CSV row per image, in dataset order, as timm's inference.py gives them:
 // path, label (the ground truth; -1 when unknown), top1..topK (class indices, most probable first) and
 // prob1..probK (softmax probabilities).
-#include "data/dataset.h"
+#include "data/datasets/dataset.h"
 #include "eval/evaluator/evaluation_loop.h"
 
 #include <cstdint>

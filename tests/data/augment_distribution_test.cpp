@@ -4,10 +4,10 @@
 // two-proportion z-test; both tolerances follow from the sample sizes at a false-alarm rate of about 1e-6
 // per comparison, so a correct implementation passes whatever its random stream, and a distribution that
 // differs by a few percent of probability mass fails.
-#include "data/mixup.h"
-#include "data/rand_augment.h"
-#include "data/random_erasing.h"
-#include "data/random_resized_crop.h"
+#include "data/transforms/mixup.h"
+#include "data/transforms/rand_augment.h"
+#include "data/transforms/random_erasing.h"
+#include "data/transforms/random_resized_crop.h"
 #include "tests/support/test_env.h"
 
 #include <ATen/CPUGeneratorImpl.h>

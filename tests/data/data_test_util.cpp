@@ -1,7 +1,7 @@
 #include "tests/data/data_test_util.h"
 
-#include "data/file_io.h"
-#include "data/image_decoder.h"
+#include "data/datasets/file_io.h"
+#include "data/decode/image_decoder.h"
 #include "tests/support/test_env.h"
 
 #include <fcntl.h>

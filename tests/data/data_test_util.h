@@ -1,6 +1,6 @@
 #pragma once
 // Helpers shared by the data tests: the bench photographs, running Python reference scripts, raw arrays.
-#include "data/image.h"
+#include "data/decode/image.h"
 
 #include <filesystem>
 #include <optional>

@@ -1,13 +1,13 @@
 // Datasets: Fashion-MNIST from the Debian package, ImageFolder ordering against torchvision, file lists,
 // tar shards (round trip, interchange with Python's tarfile, epoch order), synthetic data.
-#include "data/fashion_mnist_dataset.h"
-#include "data/file_io.h"
-#include "data/file_list_dataset.h"
-#include "data/folder_dataset.h"
-#include "data/shard_dataset.h"
-#include "data/shard_writer.h"
-#include "data/synthetic_dataset.h"
-#include "data/tar_file.h"
+#include "data/datasets/fashion_mnist_dataset.h"
+#include "data/datasets/file_io.h"
+#include "data/datasets/file_list_dataset.h"
+#include "data/datasets/folder_dataset.h"
+#include "data/datasets/shard_dataset.h"
+#include "data/datasets/shard_writer.h"
+#include "data/datasets/synthetic_dataset.h"
+#include "data/datasets/tar_file.h"
 #include "tests/data/data_test_util.h"
 #include "tests/support/test_env.h"
 

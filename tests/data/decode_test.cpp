@@ -1,8 +1,8 @@
 // Decoding against Pillow's Image.open(...).convert("RGB"): JPEG (colour, grayscale, CMYK), PNG variants,
 // BMP, PPM/PGM, TIFF and lossless WebP, and the errors for corrupt or truncated files.
-#include "data/file_io.h"
-#include "data/image_decoder.h"
-#include "data/rng.h"
+#include "data/datasets/file_io.h"
+#include "data/decode/image_decoder.h"
+#include "data/loading/rng.h"
 #include "tests/data/data_test_util.h"
 #include "tests/support/test_env.h"
 

@@ -1,11 +1,11 @@
 // Hostile data files (issue 12): decompression bombs refused from their header, IDX headers and gzip bombs
 // that would allocate without bound, and a data set with a share of damaged files (skipped, each named
 // once, counted; above DATA.MAX_UNREADABLE_SHARE an error).
-#include "data/fashion_mnist_dataset.h"
-#include "data/file_io.h"
-#include "data/folder_dataset.h"
-#include "data/image_decoder.h"
-#include "data/loader.h"
+#include "data/datasets/fashion_mnist_dataset.h"
+#include "data/datasets/file_io.h"
+#include "data/datasets/folder_dataset.h"
+#include "data/decode/image_decoder.h"
+#include "data/loading/loader.h"
 #include "tests/data/data_test_util.h"
 #include "tests/support/test_env.h"
 

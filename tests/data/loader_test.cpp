@@ -1,10 +1,10 @@
 // The loader: DistributedSampler shares, determinism across worker counts, resume, corrupt files, factory.
-#include "data/loader.h"
-#include "data/data_factory.h"
-#include "data/file_io.h"
-#include "data/folder_dataset.h"
-#include "data/sampler.h"
-#include "data/synthetic_dataset.h"
+#include "data/loading/loader.h"
+#include "data/datasets/file_io.h"
+#include "data/datasets/folder_dataset.h"
+#include "data/datasets/synthetic_dataset.h"
+#include "data/loading/data_factory.h"
+#include "data/loading/sampler.h"
 #include "tests/data/data_test_util.h"
 #include "tests/support/test_env.h"
 

@@ -1,5 +1,5 @@
 // Mixup / CutMix against timm's definitions: soft targets, mixing weights, CutMix area correction.
-#include "data/mixup.h"
+#include "data/transforms/mixup.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>

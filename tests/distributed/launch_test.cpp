@@ -1,6 +1,6 @@
 // The pieces of data-parallel training that need no second process: the launch variables, the original's
 // --local_rank flag, the exact validation shares, and how a configuration difference is named.
-#include "data/sampler.h"
+#include "data/loading/sampler.h"
 #include "train/cli.h"
 #include "train/distributed/launch_env.h"
 #include "train/distributed/run_consistency.h"

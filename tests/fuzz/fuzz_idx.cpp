@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "data/fashion_mnist_dataset.h"
+#include "data/datasets/fashion_mnist_dataset.h"
 #include "tests/fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "data/image_decoder.h"
+#include "data/decode/image_decoder.h"
 
 namespace focal::fuzz {
 

@@ -1,11 +1,11 @@
-// Fuzz target: the header reader of the formats handed to OpenCV (data/image_header.cpp: BMP, PPM/PGM/PBM,
-// TIFF, WebP) and the decode behind it. JPEG and PNG are left to their own targets. Promises checked: a
-// DecodeError or a size; a decoded image has exactly the size its header declared (else the pixel cap,
-// which acts on the declared size, could be bypassed); never a crash.
+// Fuzz target: the header reader of the formats handed to OpenCV (data/decode/image_header.cpp: BMP,
+// PPM/PGM/PBM, TIFF, WebP) and the decode behind it. JPEG and PNG are left to their own targets. Promises
+// checked: a DecodeError or a size; a decoded image has exactly the size its header declared (else the pixel
+// cap, which acts on the declared size, could be bypassed); never a crash.
 #include <cstdint>
 #include <string>
 
-#include "data/image_header.h"
+#include "data/decode/image_header.h"
 #include "tests/fuzz/fuzz_image_common.h"
 #include "tests/fuzz/fuzz_support.h"
 

@@ -2,7 +2,7 @@
 // Inputs that are not PNG are left out. Promise checked: pixels or a DecodeError.
 #include <cstdint>
 
-#include "data/png_decode.h"
+#include "data/decode/png_decode.h"
 #include "tests/fuzz/fuzz_image_common.h"
 #include "tests/fuzz/fuzz_support.h"
 

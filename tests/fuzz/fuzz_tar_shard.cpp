@@ -5,8 +5,8 @@
 #include <string>
 #include <string_view>
 
-#include "data/shard_dataset.h"
-#include "data/tar_file.h"
+#include "data/datasets/shard_dataset.h"
+#include "data/datasets/tar_file.h"
 #include "tests/fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -105,7 +105,7 @@ def image_seeds(bench):
 
 
 def header_seeds(rgb):
-    """The formats OpenCV decodes once data/image_header.cpp has read their declared size."""
+    """The formats OpenCV decodes once data/decode/image_header.cpp has read their declared size."""
     for name, img, fmt, kw in [("rgb.bmp", rgb, "BMP", {}), ("gray.bmp", rgb.convert("L"), "BMP", {}),
                                ("rgb.ppm", rgb, "PPM", {}), ("gray.pgm", rgb.convert("L"), "PPM", {}),
                                ("bilevel.pbm", rgb.convert("1"), "PPM", {}), ("rgb.tif", rgb, "TIFF", {}),

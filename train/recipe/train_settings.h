@@ -2,7 +2,7 @@
 // Everything the training loop reads from the configuration, resolved once: the LR scaled by batch and
 // accumulation (original main.py), the schedule in iterations, the loss, mixed precision, EMA, data and
 // Mixup settings. Invalid values throw focal::ConfigError naming the key.
-#include "data/data_factory.h"
+#include "data/loading/data_factory.h"
 #include "focal/config/config.h"
 #include "train/distributed.h"
 #include "train/recipe/amp_mode.h"

@@ -1,0 +1,99 @@
+#include "data/decode/png_decode.h"
+
+#include "data/decode/image_decoder.h"
+
+#include <png.h>
+
+#include <csetjmp>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace focal::data {
+namespace {
+
+struct PngSource {
+  const uint8_t* data;
+  size_t size;
+  size_t pos;
+  char error[200];
+};
+
+// libpng reports errors by longjmp; these callbacks hold no objects with destructors.
+void png_read_memory(png_structp png, png_bytep out, png_size_t n) {
+  auto* src = static_cast<PngSource*>(png_get_io_ptr(png));
+  if (src->size - src->pos < n) png_error(png, "file is truncated");
+  std::memcpy(out, src->data + src->pos, n);
+  src->pos += n;
+}
+
+void png_on_error(png_structp png, png_const_charp message) {
+  auto* src = static_cast<PngSource*>(png_get_error_ptr(png));
+  std::snprintf(src->error, sizeof(src->error), "%s", message);
+  png_longjmp(png, 1);
+}
+
+void png_on_warning(png_structp, png_const_charp) {}
+
+// The two setjmp frames below hold only trivially destructible locals, so libpng's longjmp is safe.
+bool read_header(png_structp png, png_infop info, PngSource* src) {
+  if (setjmp(png_jmpbuf(png))) return false;
+  png_set_read_fn(png, src, png_read_memory);
+  png_read_info(png, info);
+  const int color_type = png_get_color_type(png, info);
+  png_set_strip_16(png);  // Pillow keeps the high byte of 16-bit RGB samples
+  png_set_strip_alpha(png);
+  if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
+  if (color_type == PNG_COLOR_TYPE_GRAY || color_type == PNG_COLOR_TYPE_GRAY_ALPHA) {
+    png_set_expand_gray_1_2_4_to_8(png);
+  }
+  png_set_interlace_handling(png);
+  png_read_update_info(png, info);
+  return true;
+}
+
+bool read_pixels(png_structp png, png_infop info, png_bytepp rows) {
+  if (setjmp(png_jmpbuf(png))) return false;
+  png_read_image(png, rows);
+  png_read_end(png, nullptr);
+  return true;
+}
+
+uint32_t read_be32(const uint8_t* p) {
+  return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | uint32_t(p[3]);
+}
+
+}  // namespace
+
+void png_size(const uint8_t* data, size_t size, int64_t* width, int64_t* height) {
+  static constexpr uint8_t kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  if (size < 24 || std::memcmp(data, kSignature, 8) != 0 || std::memcmp(data + 12, "IHDR", 4) != 0) {
+    throw DecodeError("PNG: missing signature or IHDR chunk");
+  }
+  *width = read_be32(data + 16);
+  *height = read_be32(data + 20);
+  if (*width <= 0 || *height <= 0) throw DecodeError("PNG: zero image size in IHDR");
+}
+
+Image decode_png(const uint8_t* data, size_t size, int64_t channels) {
+  PngSource src{data, size, 0, {0}};
+  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &src, png_on_error, png_on_warning);
+  if (png == nullptr) throw DecodeError("PNG: cannot create a libpng reader");
+  png_infop info = png_create_info_struct(png);
+  if (info == nullptr || !read_header(png, info, &src)) {
+    png_destroy_read_struct(&png, &info, nullptr);
+    throw DecodeError(std::string("PNG: ") + src.error);
+  }
+  Image decoded(png_get_image_height(png, info), png_get_image_width(png, info), png_get_channels(png, info));
+  std::vector<png_bytep> rows(static_cast<size_t>(decoded.height()));
+  for (int64_t y = 0; y < decoded.height(); ++y) rows[y] = decoded.row(y);
+  const bool ok = read_pixels(png, info, rows.data());
+  png_destroy_read_struct(&png, &info, nullptr);
+  if (!ok) throw DecodeError(std::string("PNG: ") + src.error);
+
+  if (decoded.channels() == channels) return decoded;
+  return channels == 1 ? rgb_to_gray(decoded) : gray_to_rgb(decoded);
+}
+
+}  // namespace focal::data
