@@ -138,6 +138,8 @@ TEST_CASE("BMP, PNM, TIFF and WebP headers declaring more pixels than the cap ar
                                    le(20000, 2) + le(1, 2) + le(24, 2)},
       {"PPM", "P6\n# a comment 1 1\n20000 20000\n255\n"},
       {"PGM", "P5 20000\t20000 255\n"},
+      // OpenCV ends a number at the next byte and consumes it, so this is 20000 x 20000, not 20000 x 1.
+      {"PPM, a '#' right after the width", "P6\n20000#20000\n1\n255\n"},
       {"PBM", "P4\n20000 20000\n"},
       {"TIFF little-endian LONG", tiff_declaring(true, {{256, 4, 20000}, {257, 4, 20000}})},
       {"TIFF big-endian SHORT", tiff_declaring(false, {{256, 3, 20000}, {257, 3, 20000}})},
