@@ -151,6 +151,9 @@ void Config::merge_file_into(const std::string& path, std::vector<std::string>& 
     // As the original: bases are merged first, in order, each relative to the including file.
     for (const auto& file : files) {
       if (file.empty()) continue;
+      // A file name cannot hold a NUL byte, and messages quoting one would end at it (found by fuzz_config).
+      if (file.find('\0') != std::string::npos)
+        throw ConfigError(where + ": BASE entry contains a NUL byte, which no file name can hold");
       merge_file_into((fs::path(path).parent_path() / file).string(), include_stack, files_read);
     }
   }
