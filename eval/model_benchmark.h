@@ -2,7 +2,7 @@
 // Throughput and peak memory of a model: inference (forward) and training (forward, cross-entropy,
 // backward, AdamW step) images/s at a batch size and input size, on CPU or CUDA, in float32 or under
 // bfloat16 autocast.
-#include "focal/layers/classifier.h"
+#include "focal/layers/backbone/classifier.h"
 
 #include <c10/core/Device.h>
 

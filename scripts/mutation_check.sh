@@ -51,7 +51,7 @@ labels: test_data
 +     const double aspect = rng.uniform(o.ratio_min(), o.ratio_max());
 
 ## geometry: transposed relative-position index of the window
-file: focal/layers/relative_position.cpp
+file: focal/layers/attention/relative_position.cpp
 labels: test_focal_model test_focal_parity
 - torch::Tensor relative_position_index(int64_t ws) { return relative_position_index_to_windows(ws, ws); }
 + torch::Tensor relative_position_index(int64_t ws) { return relative_position_index_to_windows(ws, ws).t().contiguous(); }

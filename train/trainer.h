@@ -5,7 +5,7 @@
 // the middle of an epoch), fine-tuning from released weights, and the run's logs, CSV, TensorBoard events
 // and plot. Everything goes to the run folder <OUTPUT>; only rank 0 writes.
 #include "focal/config/config.h"
-#include "focal/layers/classifier.h"
+#include "focal/layers/backbone/classifier.h"
 #include "train/distributed.h"
 #include "train/evaluate.h"
 #include "train/recipe/train_settings.h"

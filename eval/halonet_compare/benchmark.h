@@ -1,7 +1,7 @@
 #pragma once
 // Throughput of a classifier on random images: forward alone (eval mode, no autograd) or forward + backward
 // of a summed-logits loss (train mode), images per second over `iterations` timed steps after `warmup`.
-#include "focal/layers/classifier.h"
+#include "focal/layers/backbone/classifier.h"
 
 #include <c10/core/Device.h>
 

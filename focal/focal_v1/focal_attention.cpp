@@ -1,7 +1,7 @@
 #include "focal/focal_v1/focal_attention.h"
 
-#include "focal/layers/gathered_window_attention.h"
-#include "focal/layers/weight_init.h"
+#include "focal/layers/attention/gathered_window_attention.h"
+#include "focal/layers/backbone/weight_init.h"
 
 #include <torch/torch.h>
 

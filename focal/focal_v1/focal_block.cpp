@@ -1,6 +1,6 @@
 #include "focal/focal_v1/focal_block.h"
 
-#include "focal/layers/window_pooling.h"
+#include "focal/layers/attention/window_pooling.h"
 
 #include <torch/torch.h>
 

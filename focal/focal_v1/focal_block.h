@@ -5,7 +5,7 @@
 // (registered as `attn`, as in the original), which needs no padding masks.
 #include "focal/focal_v1/focal_attention.h"
 #include "focal/focal_v2/topk_attention.h"
-#include "focal/layers/window_block.h"
+#include "focal/layers/blocks/window_block.h"
 
 #include <torch/nn/modules/container/modulelist.h>
 #include <torch/nn/pimpl.h>

@@ -4,7 +4,7 @@
 // its own conventions: patch size for the convolutional stem, the pooled-level qkv, fractional window
 // counts).
 #include "focal/focal_v1/focal_transformer_options.h"
-#include "focal/layers/model_complexity.h"
+#include "focal/layers/backbone/model_complexity.h"
 
 #include <cstdint>
 

@@ -7,8 +7,8 @@
 // with a single index_select over a table [fine tokens | pooled tokens of each level | one zero token].
 // Likewise every relative-position bias of a (query, key slot) pair is one entry of the concatenation of
 // the bias tables, and the masks (-100 on zero-padded pooled keys, the shifted-window mask) are constants.
-#include "focal/layers/relative_position.h"
-#include "focal/layers/window.h"
+#include "focal/layers/attention/relative_position.h"
+#include "focal/layers/attention/window.h"
 
 #include <torch/types.h>
 
@@ -36,7 +36,7 @@ struct FocalKeyLayout {
 };
 
 // Tables that do not depend on the map size (they are the original's registered buffers; the relative
-// position indices are in focal/layers/relative_position.h).
+// position indices are in focal/layers/attention/relative_position.h).
 torch::Tensor valid_ind_rolled(int64_t window_size, int64_t expand_size);  // (n_rolled,) int64
 torch::Tensor valid_ind_unfold(int64_t focal_window, int64_t level);       // for level >= 1
 int64_t unfold_kernel_size(int64_t focal_window, int64_t level);

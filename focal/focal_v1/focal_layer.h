@@ -2,8 +2,8 @@
 // One stage of the Focal Transformer (the original BasicLayer): its blocks, then the downsampling patch
 // embedding that halves the map and doubles the channels (absent after the last stage).
 #include "focal/focal_v1/focal_block.h"
-#include "focal/layers/patch_embed.h"
-#include "focal/layers/window_stage.h"
+#include "focal/layers/blocks/patch_embed.h"
+#include "focal/layers/blocks/window_stage.h"
 
 #include <torch/nn/pimpl.h>
 

@@ -4,7 +4,7 @@
 // downsampling, final LayerNorm, average pooling and a linear head (the shared HierarchicalTransformerImpl).
 #include "focal/focal_v1/focal_layer.h"
 #include "focal/focal_v1/focal_transformer_options.h"
-#include "focal/layers/hierarchical_transformer.h"
+#include "focal/layers/backbone/hierarchical_transformer.h"
 
 #include <torch/nn/pimpl.h>
 

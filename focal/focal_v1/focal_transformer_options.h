@@ -2,7 +2,7 @@
 // Constructor arguments of the Focal Transformer, with the original implementation's names and defaults
 // (classification/focal_transformer.py, class FocalTransformer). A YAML config or the constructor-argument
 // JSON of the fixtures maps onto this one struct.
-#include "focal/layers/hierarchical_options.h"
+#include "focal/layers/backbone/hierarchical_options.h"
 
 #include <torch/arg.h>
 

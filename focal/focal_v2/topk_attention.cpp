@@ -1,6 +1,6 @@
 #include "focal/focal_v2/topk_attention.h"
 
-#include "focal/layers/gathered_window_attention.h"
+#include "focal/layers/attention/gathered_window_attention.h"
 
 #include <torch/torch.h>
 

@@ -2,7 +2,7 @@
 
 #include "focal/halonet/blocked_attention.h"
 #include "focal/halonet/channel_rounding.h"
-#include "focal/layers/weight_init.h"
+#include "focal/layers/backbone/weight_init.h"
 
 #include <torch/torch.h>
 

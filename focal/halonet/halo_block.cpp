@@ -1,6 +1,6 @@
 #include "focal/halonet/halo_block.h"
 
-#include "focal/layers/drop_path.h"
+#include "focal/layers/blocks/drop_path.h"
 
 #include <torch/torch.h>
 

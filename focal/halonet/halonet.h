@@ -9,7 +9,7 @@
 #include "focal/halonet/halo_block.h"
 #include "focal/halonet/halonet_options.h"
 #include "focal/halonet/stem.h"
-#include "focal/layers/classifier.h"
+#include "focal/layers/backbone/classifier.h"
 
 #include <torch/nn/modules/container/modulelist.h>
 #include <torch/nn/pimpl.h>

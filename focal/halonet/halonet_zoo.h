@@ -3,7 +3,7 @@
 // r_v, bottleneck ratio r_b, stage-3 depth l3, input size, final feature width d_f.
 #include "focal/halonet/halonet.h"
 #include "focal/halonet/halonet_options.h"
-#include "focal/layers/classifier.h"
+#include "focal/layers/backbone/classifier.h"
 
 #include <string>
 #include <vector>

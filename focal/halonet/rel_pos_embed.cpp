@@ -1,6 +1,6 @@
 #include "focal/halonet/rel_pos_embed.h"
 
-#include "focal/layers/weight_init.h"
+#include "focal/layers/backbone/weight_init.h"
 
 #include <torch/torch.h>
 

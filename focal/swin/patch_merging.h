@@ -1,7 +1,7 @@
 #pragma once
 // Swin's downsampling between stages: each 2x2 group of tokens concatenated (x[0::2,0::2], x[1::2,0::2],
 // x[0::2,1::2], x[1::2,1::2]), LayerNorm(4C), Linear(4C -> 2C, no bias). Names: norm, reduction.
-#include "focal/layers/patch_embed.h"
+#include "focal/layers/blocks/patch_embed.h"
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/linear.h>

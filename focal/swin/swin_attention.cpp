@@ -1,7 +1,7 @@
 #include "focal/swin/swin_attention.h"
 
-#include "focal/layers/relative_position.h"
-#include "focal/layers/weight_init.h"
+#include "focal/layers/attention/relative_position.h"
+#include "focal/layers/backbone/weight_init.h"
 
 #include <torch/torch.h>
 

@@ -1,6 +1,6 @@
 #include "focal/swin/swin_block.h"
 
-#include "focal/layers/window.h"
+#include "focal/layers/attention/window.h"
 
 #include <torch/torch.h>
 

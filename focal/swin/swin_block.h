@@ -2,7 +2,7 @@
 // Swin Transformer block: LayerNorm -> (shifted) window attention -> residual with stochastic depth ->
 // LayerNorm -> MLP -> residual. Names as the Swin code base's SwinTransformerBlock (norm1, attn, norm2, mlp,
 // and the attn_mask buffer of shifted blocks).
-#include "focal/layers/window_block.h"
+#include "focal/layers/blocks/window_block.h"
 #include "focal/swin/swin_attention.h"
 
 #include <torch/nn/pimpl.h>

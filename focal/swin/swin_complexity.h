@@ -1,7 +1,7 @@
 #pragma once
 // Analytic size and cost of a Swin Transformer as the Swin code base counts them: trainable parameters, and
 // its flops() (multiply-accumulates; fractional window counts, the merging layers' own convention).
-#include "focal/layers/model_complexity.h"
+#include "focal/layers/backbone/model_complexity.h"
 #include "focal/swin/swin_options.h"
 
 namespace focal::swin {

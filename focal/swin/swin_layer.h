@@ -1,7 +1,7 @@
 #pragma once
 // One stage of Swin (the Swin code base's BasicLayer): its blocks, regular and shifted in turn, then the
 // patch merging that halves the map (absent after the last stage; timm puts it at the start of the next).
-#include "focal/layers/window_stage.h"
+#include "focal/layers/blocks/window_stage.h"
 #include "focal/swin/patch_merging.h"
 
 #include <torch/nn/pimpl.h>

@@ -1,7 +1,7 @@
 #pragma once
 // Constructor arguments of the Swin Transformer with the names and defaults of the Swin code base
 // (models/swin_transformer.py, class SwinTransformer; its YAML keys are MODEL.SWIN.*).
-#include "focal/layers/hierarchical_options.h"
+#include "focal/layers/backbone/hierarchical_options.h"
 
 #include <torch/arg.h>
 

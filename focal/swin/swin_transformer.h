@@ -4,7 +4,7 @@
 // head; the shared HierarchicalTransformerImpl): its released checkpoints load directly, and timm's layout
 // (downsampling at the start of the next stage, head.fc) through adapt_checkpoint. The stage maps of
 // forward_all are timm's stage outputs.
-#include "focal/layers/hierarchical_transformer.h"
+#include "focal/layers/backbone/hierarchical_transformer.h"
 #include "focal/swin/swin_options.h"
 
 #include <torch/nn/pimpl.h>

@@ -3,7 +3,7 @@
 // configuration, and analytic size and cost.
 #include "focal/config/config.h"
 #include "focal/focal_v1/focal_complexity.h"
-#include "focal/layers/classifier.h"
+#include "focal/layers/backbone/classifier.h"
 
 #include <string>
 #include <vector>

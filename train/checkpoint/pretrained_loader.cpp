@@ -1,8 +1,8 @@
 #include "train/checkpoint/pretrained_loader.h"
 
 #include "focal/io/state_dict.h"
-#include "focal/layers/relative_position.h"
-#include "focal/layers/weight_init.h"
+#include "focal/layers/attention/relative_position.h"
+#include "focal/layers/backbone/weight_init.h"
 
 #include <torch/torch.h>
 

@@ -13,7 +13,7 @@
 //    their sum (they start as a mean: 1 / (w*w) each);
 //  - `absolute_pos_embed` (1, L, C) is resized as a (C, s, s) grid;
 //  - any other shape difference is an error naming the tensor.
-#include "focal/layers/classifier.h"
+#include "focal/layers/backbone/classifier.h"
 
 #include <string>
 #include <vector>

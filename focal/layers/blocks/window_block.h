@@ -4,8 +4,8 @@
 // with the originals' names (norm1, attn, norm2, mlp, the attn_mask buffer of shifted blocks). A family's
 // block derives from WindowBlockImpl, registers its own `attn` between register_norm1() and
 // register_mlp_and_mask(), and ends its forward with residual_mlp().
-#include "focal/layers/mlp.h"
-#include "focal/layers/shared_arg.h"
+#include "focal/layers/backbone/shared_arg.h"
+#include "focal/layers/blocks/mlp.h"
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/normalization.h>

@@ -1,8 +1,8 @@
 #pragma once
 // The stem-to-stages plumbing the hierarchical transformers share (Focal v1/v2, Swin): the absolute position
 // embedding and dropout after the patch embedding, and the per-stage outputs a backbone returns.
-#include "focal/layers/classifier.h"
-#include "focal/layers/patch_embed.h"
+#include "focal/layers/backbone/classifier.h"
+#include "focal/layers/blocks/patch_embed.h"
 
 #include <torch/types.h>
 

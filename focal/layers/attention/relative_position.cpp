@@ -1,4 +1,4 @@
-#include "focal/layers/relative_position.h"
+#include "focal/layers/attention/relative_position.h"
 
 #include <torch/torch.h>
 

@@ -1,4 +1,4 @@
-#include "focal/layers/gathered_window_attention.h"
+#include "focal/layers/attention/gathered_window_attention.h"
 
 #include <ATen/autocast_mode.h>
 #include <torch/torch.h>

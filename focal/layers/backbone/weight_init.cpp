@@ -1,4 +1,4 @@
-#include "focal/layers/weight_init.h"
+#include "focal/layers/backbone/weight_init.h"
 
 #include <torch/torch.h>
 

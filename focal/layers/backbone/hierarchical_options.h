@@ -2,7 +2,7 @@
 // The constructor arguments the hierarchical transformers share (Focal v1/v2, Swin), with the originals'
 // names and defaults (FocalTransformer and SwinTransformer agree on all of them): the stem, the stages'
 // sizes, the head and the drop rates. `Self` is the family's options struct, which adds its own fields.
-#include "focal/layers/shared_arg.h"
+#include "focal/layers/backbone/shared_arg.h"
 
 #include <cstdint>
 #include <optional>

@@ -2,9 +2,9 @@
 // What the stages of the windowed transformers share (the originals' BasicLayer of Focal v1/v2 and Swin):
 // `blocks`, regular and shifted in turn, run one after another (each under activation checkpointing when
 // asked), then the family's `downsample` (absent after the last stage).
-#include "focal/layers/patch_embed.h"
-#include "focal/layers/shared_arg.h"
-#include "focal/layers/window_block.h"
+#include "focal/layers/backbone/shared_arg.h"
+#include "focal/layers/blocks/patch_embed.h"
+#include "focal/layers/blocks/window_block.h"
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>

@@ -1,4 +1,4 @@
-#include "focal/layers/patch_embed.h"
+#include "focal/layers/blocks/patch_embed.h"
 
 #include <torch/torch.h>
 

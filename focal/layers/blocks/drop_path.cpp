@@ -1,4 +1,4 @@
-#include "focal/layers/drop_path.h"
+#include "focal/layers/blocks/drop_path.h"
 
 #include <torch/torch.h>
 

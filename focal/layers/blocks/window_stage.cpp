@@ -1,4 +1,4 @@
-#include "focal/layers/window_stage.h"
+#include "focal/layers/blocks/window_stage.h"
 
 #include "focal/runtime/activation_checkpoint.h"
 

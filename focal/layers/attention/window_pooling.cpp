@@ -1,4 +1,4 @@
-#include "focal/layers/window_pooling.h"
+#include "focal/layers/attention/window_pooling.h"
 
 #include <torch/torch.h>
 

@@ -3,12 +3,12 @@
 // names: patch_embed (the stem), the optional absolute_pos_embed, `layers` (one WindowStageImpl per
 // stage, the family's), norm, average pooling and head. The family's model derives from
 // HierarchicalTransformerImpl<its options> and builds its stages through build().
-#include "focal/layers/classifier.h"
-#include "focal/layers/drop_path.h"
-#include "focal/layers/patch_embed.h"
-#include "focal/layers/stage_features.h"
-#include "focal/layers/weight_init.h"
-#include "focal/layers/window_stage.h"
+#include "focal/layers/backbone/classifier.h"
+#include "focal/layers/backbone/stage_features.h"
+#include "focal/layers/backbone/weight_init.h"
+#include "focal/layers/blocks/drop_path.h"
+#include "focal/layers/blocks/patch_embed.h"
+#include "focal/layers/blocks/window_stage.h"
 
 #include <torch/nn/modules/container/modulelist.h>
 #include <torch/nn/modules/linear.h>

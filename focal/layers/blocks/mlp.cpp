@@ -1,4 +1,4 @@
-#include "focal/layers/mlp.h"
+#include "focal/layers/blocks/mlp.h"
 
 #include <torch/torch.h>
 

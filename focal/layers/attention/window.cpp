@@ -1,4 +1,4 @@
-#include "focal/layers/window.h"
+#include "focal/layers/attention/window.h"
 
 #include <torch/torch.h>
 

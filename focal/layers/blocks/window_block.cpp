@@ -1,7 +1,7 @@
-#include "focal/layers/window_block.h"
+#include "focal/layers/blocks/window_block.h"
 
-#include "focal/layers/drop_path.h"
-#include "focal/layers/window.h"
+#include "focal/layers/attention/window.h"
+#include "focal/layers/blocks/drop_path.h"
 
 #include <torch/torch.h>
 

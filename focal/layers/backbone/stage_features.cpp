@@ -1,4 +1,4 @@
-#include "focal/layers/stage_features.h"
+#include "focal/layers/backbone/stage_features.h"
 
 #include <torch/torch.h>
 
