@@ -1,5 +1,7 @@
 #include "data/datasets/fashion_mnist_dataset.h"
 
+#include "data/decode/byte_order.h"
+
 #include <zlib.h>
 
 #include <algorithm>
@@ -46,10 +48,7 @@ constexpr uint64_t kLabelHeader = 8;   // magic, count
 constexpr int64_t kMaxSide = 1 << 16;
 constexpr int64_t kMaxPixelBytes = int64_t{1} << 32;  // 4 GiB of pixels; Fashion-MNIST has 47 MB
 
-uint32_t be32(const std::vector<uint8_t>& d, size_t at) {
-  return (uint32_t(d[at]) << 24) | (uint32_t(d[at + 1]) << 16) | (uint32_t(d[at + 2]) << 8) |
-         uint32_t(d[at + 3]);
-}
+uint32_t be32(const std::vector<uint8_t>& d, size_t at) { return read_u32(d.data() + at, /*little=*/false); }
 
 }  // namespace
 

@@ -1,5 +1,6 @@
 #include "data/decode/image_header.h"
 
+#include "data/decode/byte_order.h"
 #include "data/decode/image_decoder.h"
 
 #include <cstring>
@@ -8,15 +9,6 @@
 
 namespace focal::data {
 namespace {
-
-uint32_t read_u16(const uint8_t* p, bool little) {
-  return little ? (p[0] | (p[1] << 8)) : ((p[0] << 8) | p[1]);
-}
-
-uint32_t read_u32(const uint8_t* p, bool little) {
-  return little ? (p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<uint32_t>(p[3]) << 24))
-                : ((static_cast<uint32_t>(p[0]) << 24) | (p[1] << 16) | (p[2] << 8) | p[3]);
-}
 
 bool is_space(uint8_t c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 

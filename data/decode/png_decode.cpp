@@ -1,5 +1,6 @@
 #include "data/decode/png_decode.h"
 
+#include "data/decode/byte_order.h"
 #include "data/decode/image_decoder.h"
 
 #include <png.h>
@@ -60,10 +61,6 @@ bool read_pixels(png_structp png, png_infop info, png_bytepp rows) {
   return true;
 }
 
-uint32_t read_be32(const uint8_t* p) {
-  return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | uint32_t(p[3]);
-}
-
 }  // namespace
 
 void png_size(const uint8_t* data, size_t size, int64_t* width, int64_t* height) {
@@ -71,8 +68,8 @@ void png_size(const uint8_t* data, size_t size, int64_t* width, int64_t* height)
   if (size < 24 || std::memcmp(data, kSignature, 8) != 0 || std::memcmp(data + 12, "IHDR", 4) != 0) {
     throw DecodeError("PNG: missing signature or IHDR chunk");
   }
-  *width = read_be32(data + 16);
-  *height = read_be32(data + 20);
+  *width = read_u32(data + 16, /*little=*/false);
+  *height = read_u32(data + 20, /*little=*/false);
   if (*width <= 0 || *height <= 0) throw DecodeError("PNG: zero image size in IHDR");
 }
 
