@@ -34,6 +34,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <tuple>
 
 namespace focal::train {
 
@@ -251,12 +252,7 @@ void Trainer::build(State& s) {
     // back to the host: the skip of an fp16 overflow and the clipping factor stay on the device.
     auto step = [this, &s](const torch::Tensor& images, const torch::Tensor& targets) {
       CudaGraphStep::Outputs out;
-      torch::Tensor loss;
-      {
-        AutocastScope autocast(device_.type(), amp_dtype(settings_.amp));
-        auto logits = s.model->forward(images);  // (B, K)
-        loss = s.criterion(logits, targets);     // ()
-      }
+      const auto loss = forward_loss(s, images, targets).second;  // ()
       s.scaler->scale(loss).backward();
       if (s.scaler->enabled()) s.scaler->unscale_async(s.params);
       out.norm = clip_grad_norm_tensor(s.params, settings_.clip_grad);  // () before clipping
@@ -491,6 +487,14 @@ void Trainer::save_checkpoint(State& s, const std::filesystem::path& path, int64
   logger_->info(path.string() + " saved");
 }
 
+std::pair<torch::Tensor, torch::Tensor> Trainer::forward_loss(State& s, const torch::Tensor& images,
+                                                              const torch::Tensor& targets) const {
+  AutocastScope autocast(device_.type(), amp_dtype(settings_.amp));
+  auto logits = s.model->forward(images);    // (B, K)
+  auto loss = s.criterion(logits, targets);  // ()
+  return {logits, loss};
+}
+
 void Trainer::train_epoch(State& s, int64_t epoch, int64_t first_batch, TrainResult& result) {
   const auto& st = settings_;
   auto& loader = *s.train_loader;
@@ -636,12 +640,8 @@ void Trainer::train_epoch(State& s, int64_t epoch, int64_t first_batch, TrainRes
       stop = stop_requested_.load() ||
              (options_.stop_after_steps() > 0 && s.steps_this_process >= options_.stop_after_steps());
     } else {
-      torch::Tensor loss, logits;
-      {
-        AutocastScope autocast(device_.type(), amp_dtype(st.amp));
-        logits = s.model->forward(b.images);  // (B, K)
-        loss = s.criterion(logits, targets);  // ()
-      }
+      torch::Tensor logits, loss;
+      std::tie(logits, loss) = forward_loss(s, b.images, targets);  // (B, K), ()
       stop = stop_requested_.load() ||
              (options_.stop_after_steps() > 0 &&
               s.steps_this_process + (boundary ? 1 : 0) >= options_.stop_after_steps());

@@ -22,6 +22,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace focal::train {
@@ -95,6 +96,9 @@ class Trainer {
   void adapt_resume_to_world_size(State& s, const TrainingCheckpoint& ck, const std::string& source);
   void load_resume(State& s, const std::filesystem::path& path);
   void train_epoch(State& s, int64_t epoch, int64_t first_batch, TrainResult& result);
+  // The forward pass and the loss under the run's autocast, for the eager and the CUDA-graph step alike.
+  std::pair<torch::Tensor, torch::Tensor> forward_loss(State& s, const torch::Tensor& images,
+                                                       const torch::Tensor& targets) const;
   void end_epoch(State& s, int64_t epoch, TrainResult& result);
   void save_checkpoint(State& s, const std::filesystem::path& path, int64_t completed_epoch,
                        int64_t loader_epoch, int64_t loader_next_batch);
