@@ -72,7 +72,9 @@ DeclaredSize pnm_size(const uint8_t* data, size_t size) {
 
 // Classic TIFF: the byte order, 42, the offset of the first directory (the page OpenCV decodes), then its
 // entries. ImageWidth (256) and ImageLength (257) size the image, TileWidth (322) and TileLength (323) the
-// buffer of a tiled one.
+// buffer of a tiled one. A tag given twice counts once, at its first entry in file order: libtiff ignores
+// the later copies, so reading the last one would let "width 30000, width 1" pass the cap as 1 wide
+// (checked against Debian's OpenCV 4.6 with libtiff 4.5).
 DeclaredSize tiff_size(const uint8_t* data, size_t size) {
   const bool little = data[0] == 'I';
   if (size < 8) throw DecodeError("TIFF: header truncated");
@@ -82,10 +84,14 @@ DeclaredSize tiff_size(const uint8_t* data, size_t size) {
   const uint32_t entries = read_u16(data + ifd, little);
   if ((size - ifd - 2) / 12 < entries) throw DecodeError("TIFF: first directory truncated");
   DeclaredSize d{"TIFF"};
+  int64_t* const field[] = {&d.width, &d.height, &d.tile_width, &d.tile_height};
+  bool seen[] = {false, false, false, false};
   for (uint32_t i = 0; i < entries; ++i) {
     const uint8_t* e = data + ifd + 2 + 12 * static_cast<size_t>(i);
     const uint32_t tag = read_u16(e, little);
-    if (tag != 256 && tag != 257 && tag != 322 && tag != 323) continue;
+    const size_t k = tag == 256 ? 0 : tag == 257 ? 1 : tag == 322 ? 2 : tag == 323 ? 3 : 4;
+    if (k == 4 || seen[k]) continue;
+    seen[k] = true;
     const uint32_t type = read_u16(e + 2, little);
     int64_t value = 0;
     if (type == 3) {  // SHORT
@@ -96,10 +102,7 @@ DeclaredSize tiff_size(const uint8_t* data, size_t size) {
       throw DecodeError("TIFF: tag " + std::to_string(tag) + " has type " + std::to_string(type) +
                         ", not SHORT or LONG");
     }
-    if (tag == 256) d.width = value;
-    if (tag == 257) d.height = value;
-    if (tag == 322) d.tile_width = value;
-    if (tag == 323) d.tile_height = value;
+    *field[k] = value;
   }
   if (d.width <= 0 || d.height <= 0) throw DecodeError("TIFF: no image size in the first directory");
   return d;

@@ -143,6 +143,8 @@ TEST_CASE("BMP, PNM, TIFF and WebP headers declaring more pixels than the cap ar
       {"PBM", "P4\n20000 20000\n"},
       {"TIFF little-endian LONG", tiff_declaring(true, {{256, 4, 20000}, {257, 4, 20000}})},
       {"TIFF big-endian SHORT", tiff_declaring(false, {{256, 3, 20000}, {257, 3, 20000}})},
+      // libtiff reads the first of two ImageWidth entries and ignores the second.
+      {"TIFF, the width given twice", tiff_declaring(true, {{256, 4, 20000}, {256, 4, 16}, {257, 4, 20000}})},
       {"WebP VP8X", webp_chunk("VP8X", le(0, 4) + le(19999, 3) + le(19999, 3))},
   };
   const long before = max_rss_kib();
