@@ -3,7 +3,9 @@
 
 Runs, with the executables of the device bundle (.device/, scripts/device_bundle.sh) or of a build folder:
   1. parity: every carried Focal / Focal-v2 fixture through focal-verify on the device, float32 (TF32 off) and
-     bf16 (autocast, focal-verify --dtype bf16 with the relative tolerances its --help states);
+     bf16 (autocast, focal-verify --dtype bf16 with the relative tolerances its --help states); then Swin
+     (timm's Swin-T and a window-12 micro Swin) and HaloNet-H1 the same way, against references timm writes
+     there with the test suite's scripts (the dry run: the micro Swin and HaloNet-H1);
   2. the [cuda] test cases of every bundled test binary;
   3. focal-bench bf16 train step and inference for Focal-T/S/B and the other registered families' tiny models
      (Focal-v2-T, Swin-T, HaloNet-H1 when registered): images/s, peak memory, MFU from the analytic MACs;
@@ -195,6 +197,60 @@ class Check:
                 if rc != 0:
                     self.fail("parity", f"{fam}/{name} {dtype}: exit {rc}: {summary}")
                 self.log(f"parity {fam}/{name} {dtype}: exit {rc}")
+        self.timm_parity(step, verify, dtypes)
+
+    def timm_references(self, step):
+        """Swin and HaloNet have no carried fixtures: their references come from timm, written here by the
+        test suite's own scripts (CPU, float32). Returns (family/name, config, weights, io.pth) of each."""
+        refs, out = [], os.path.join(self.work, "timm_references")
+        swin_dir, halo_dir = os.path.join(out, "swin"), os.path.join(out, "halonet")
+        os.makedirs(swin_dir, exist_ok=True)
+        os.makedirs(halo_dir, exist_ok=True)
+        # The dry run makes only the micro Swin (window 12 at 384); the full Swin-T reference takes a minute on 2 cores.
+        swin_variants = ["w12_384"] if self.dry else ["w12_384", "tiny"]
+        rc, text, sec = self.run([self.args.python, os.path.join(ROOT, "tests", "swin", "timm_reference.py"), swin_dir,
+                                  *swin_variants], 600)
+        step["timm_references"] = [f"swin ({', '.join(swin_variants)}): exit {rc}, {sec:.0f} s"]
+        if rc == 0:
+            yaml = os.path.join(swin_dir, "w12_384.yaml")  # the variant's geometry, as tests/swin writes it
+            with open(yaml, "w") as f:
+                f.write("DATA:\n  IMG_SIZE: 384\nMODEL:\n  TYPE: swin\n  NAME: w12\n  NUM_CLASSES: 10\n  SWIN:\n"
+                        "    EMBED_DIM: 16\n    DEPTHS: [2, 2, 4, 2]\n    NUM_HEADS: [1, 2, 4, 8]\n    WINDOW_SIZE: 12\n")
+            refs.append(("swin/w12_384", yaml, os.path.join(swin_dir, "w12_384.timm.pth"),
+                         os.path.join(swin_dir, "w12_384.io.pth")))
+            if "tiny" in swin_variants:
+                refs.append(("swin/tiny", os.path.join(ROOT, "configs", "swin_tiny_patch4_window7_224.yaml"),
+                             os.path.join(swin_dir, "tiny.timm.pth"), os.path.join(swin_dir, "tiny.io.pth")))
+        else:
+            self.fail("parity", f"tests/swin/timm_reference.py: exit {rc}: {text.strip()[-300:]}")
+        rc, text, sec = self.run([self.args.python, os.path.join(ROOT, "tests", "halonet", "timm_reference.py"),
+                                  halo_dir], 300)
+        step["timm_references"].append(f"halonet (h1): exit {rc}, {sec:.0f} s")
+        if rc == 0:
+            refs.append(("halonet/h1", os.path.join(ROOT, "configs", "halonet_h1.yaml"),
+                         os.path.join(halo_dir, "weights.pth"), os.path.join(halo_dir, "io.pth")))
+        else:
+            self.fail("parity", f"tests/halonet/timm_reference.py: exit {rc}: {text.strip()[-300:]}")
+        return refs
+
+    def timm_parity(self, step, verify, dtypes):
+        if not self.python_out("import timm; print('ok')"):
+            step["timm_references"] = ["skipped: no timm in " + self.args.python]
+            if not self.dry:  # the GPU machine has timm (/opt/torch/.venv): its absence is a failure there
+                self.fail("parity", "no timm: the Swin and HaloNet parity did not run")
+            return
+        for label, config, weights, io in self.timm_references(step):
+            for dtype in dtypes:
+                cmd = [verify, "--config", config, "--checkpoint", weights, "--reference", io, "--device", self.device]
+                if dtype != "fp32":
+                    cmd += ["--dtype", dtype]
+                rc, out, sec = self.run(cmd, 240)
+                summary = next((l for l in reversed(out.splitlines()) if "tensors compared" in l), out.strip()[-300:])
+                step["rows"].append({"fixture": f"{label} (timm)", "dtype": dtype, "exit": rc, "summary": summary,
+                                     "seconds": round(sec, 1)})
+                if rc != 0:
+                    self.fail("parity", f"{label} (timm) {dtype}: exit {rc}: {summary}")
+                self.log(f"parity {label} (timm) {dtype}: exit {rc}")
 
     # -- 2. [cuda] tests --------------------------------------------------------------------------------------
     def cuda_tests(self):
@@ -430,7 +486,9 @@ class Check:
         s = r["steps"]
         if "1_parity" in s:
             md += ["", "## 1. Parity (focal-verify)", "", f"Not carried: {s['1_parity'].get('not_carried') or 'none'}",
-                   f"{s['1_parity'].get('bf16', '')}", "", "| fixture | dtype | exit | result |", "| --- | --- | --- | --- |"]
+                   f"{s['1_parity'].get('bf16', '')}",
+                   "timm references (Swin, HaloNet): " + "; ".join(s["1_parity"].get("timm_references", [])),
+                   "", "| fixture | dtype | exit | result |", "| --- | --- | --- | --- |"]
             md += [f"| {x['fixture']} | {x['dtype']} | {x['exit']} | {x['summary']} |" for x in s["1_parity"]["rows"]]
         if "2_cuda_tests" in s:
             md += ["", "## 2. [cuda] tests", "", "| binary | status | s |", "| --- | --- | --- |"]

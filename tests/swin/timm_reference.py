@@ -1,6 +1,6 @@
 """Reference tensors of timm's Swin Transformer for the C++ parity test (tests/swin/swin_parity_test.cpp).
 
-Usage: timm_reference.py OUT_DIR
+Usage: timm_reference.py OUT_DIR [NAME...]   (default: every variant)
 For each variant NAME (tiny: timm's swin_tiny_patch4_window7_224; w12_384: window 12 at 384, micro width,
 depths 2-2-4-2) writes
   OUT_DIR/NAME.timm.pth     timm's state_dict (timm layout: downsample opening stages 1.., head.fc.*)
@@ -70,8 +70,10 @@ def to_release(model):
     return out
 
 
-def main(out_dir):
+def main(out_dir, names):
     for name, make in VARIANTS.items():
+        if names and name not in names:
+            continue
         torch.manual_seed(0)
         model = make()
         with torch.no_grad():
@@ -112,4 +114,4 @@ def main(out_dir):
 
 
 if __name__ == '__main__':
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2:])
