@@ -94,6 +94,27 @@ ImageDecoder::~ImageDecoder() {
   if (tj_ != nullptr) tjDestroy(handle(tj_));
 }
 
+// TurboJPEG 2.1 leaves a handle unusable after some errors: once a header fails with "Unsupported marker
+// type 0x20", every later header read on that handle fails with the same message, so one bad file in a
+// worker's share failed every good file after it. After any error or warning the handle is replaced.
+void ImageDecoder::renew_jpeg_handle() {
+  tjDestroy(handle(tj_));
+  tj_ = tjInitDecompress();
+  if (tj_ == nullptr)
+    throw std::runtime_error(std::string("TurboJPEG: cannot create a decompressor: ") +
+                             tjGetErrorStr2(nullptr));
+}
+
+void ImageDecoder::read_header(const uint8_t* data, size_t size, int* w, int* h, int* subsamp,
+                               int* colorspace) {
+  try {
+    read_jpeg_header(handle(tj_), data, size, w, h, subsamp, colorspace);
+  } catch (const DecodeError&) {
+    renew_jpeg_handle();
+    throw;
+  }
+}
+
 void ImageDecoder::check_pixels(int64_t width, int64_t height) const {
   int64_t pixels = 0;
   if (__builtin_mul_overflow(width, height, &pixels) || pixels > max_pixels_) {
@@ -108,7 +129,7 @@ ImageInfo ImageDecoder::probe(const uint8_t* data, size_t size) {
   info.format = sniff_format(data, size);
   if (info.format == ImageFormat::kJpeg) {
     int w = 0, h = 0, subsamp = -1, colorspace = -1;
-    read_jpeg_header(handle(tj_), data, size, &w, &h, &subsamp, &colorspace);
+    read_header(data, size, &w, &h, &subsamp, &colorspace);
     info.width = w;
     info.height = h;
   } else if (info.format == ImageFormat::kPng) {
@@ -166,10 +187,9 @@ Image ImageDecoder::decode_jpeg(const uint8_t* data, size_t size, int64_t channe
   if (scale_denom != 1 && scale_denom != 2 && scale_denom != 4 && scale_denom != 8) {
     throw std::invalid_argument("ImageDecoder: JPEG scale must be 1/1, 1/2, 1/4 or 1/8");
   }
-  tjhandle tj = handle(tj_);
   const auto jpeg_size = static_cast<unsigned long>(size);
   int w = 0, h = 0, subsamp = -1, colorspace = -1;
-  read_jpeg_header(tj, data, size, &w, &h, &subsamp, &colorspace);
+  read_header(data, size, &w, &h, &subsamp, &colorspace);
   check_pixels(w, h);
   const tjscalingfactor factor{1, static_cast<int>(scale_denom)};
   const int sw = TJSCALED(w, factor);
@@ -189,12 +209,13 @@ Image ImageDecoder::decode_jpeg(const uint8_t* data, size_t size, int64_t channe
     decoded = Image(sh, sw, pixel_size);
     dst = decoded.data();
   }
+  tjhandle tj = handle(tj_);
   if (tjDecompress2(tj, data, jpeg_size, dst, sw, sw * pixel_size, sh, pixel_format, 0) != 0) {
     const std::string message = tjGetErrorStr2(tj);
+    const bool fatal = tjGetErrorCode(tj) == TJERR_FATAL;
+    renew_jpeg_handle();
     // Warnings (e.g. extraneous bytes) leave a usable image, as with Pillow; a premature end does not.
-    if (tjGetErrorCode(tj) == TJERR_FATAL || message.find("Premature end") != std::string::npos) {
-      throw DecodeError("JPEG: " + message);
-    }
+    if (fatal || message.find("Premature end") != std::string::npos) throw DecodeError("JPEG: " + message);
   }
   if (cmyk) decoded = cmyk_to_rgb(cmyk_buffer.get(), sh, sw);
   if (decoded.channels() == channels) return decoded;

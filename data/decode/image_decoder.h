@@ -59,6 +59,9 @@ class ImageDecoder {
 
  private:
   Image decode_jpeg(const uint8_t* data, size_t size, int64_t channels, int64_t scale_denom);
+  // The JPEG header through TurboJPEG; on an error the handle is renewed before the DecodeError propagates.
+  void read_header(const uint8_t* data, size_t size, int* w, int* h, int* subsamp, int* colorspace);
+  void renew_jpeg_handle();
   void check_pixels(int64_t width, int64_t height) const;
   void* tj_ = nullptr;  // tjhandle
   int64_t max_pixels_;

@@ -162,6 +162,23 @@ TEST_CASE("corrupt and empty files raise DecodeError", "[decode]") {
   CHECK_THROWS_AS(decode(fake_png), DecodeError);
 }
 
+TEST_CASE("a decoder that failed on a damaged JPEG decodes the next good one", "[decode]") {
+  // TurboJPEG 2.1 keeps failing every header after this one on the same handle unless it is renewed.
+  const std::string bad = "\xFF\xD8\xFF not a JPEG";
+  const std::string good = read_file(std::filesystem::path(FOCAL_SOURCE_DIR) / "tests/fuzz/corpus/jpeg/rgb444.jpg");
+  const auto* bad_bytes = reinterpret_cast<const uint8_t*>(bad.data());
+  const auto* good_bytes = reinterpret_cast<const uint8_t*>(good.data());
+  ImageDecoder decoder;
+  for (int round = 0; round < 2; ++round) {
+    CHECK_THROWS_WITH(decoder.decode(bad_bytes, bad.size(), 3), Catch::Contains("Unsupported marker"));
+    CHECK(decoder.decode(good_bytes, good.size(), 3).width() == 37);
+    CHECK_THROWS_AS(decoder.probe(bad_bytes, bad.size()), DecodeError);
+    CHECK(decoder.probe(good_bytes, good.size()).height == 21);
+    CHECK_THROWS_AS(decoder.decode_window(bad_bytes, bad.size(), 3, 1, Rect{0, 0, 4, 4}), DecodeError);
+    CHECK(decoder.decode_window(good_bytes, good.size(), 1, 2, Rect{0, 0, 4, 4}).full_width == 19);  // 37 / 2
+  }
+}
+
 TEST_CASE("a truncated photograph raises DecodeError, also for a window into the missing part", "[decode]") {
   const auto files = test::bench_jpegs(1);
   if (files.empty()) FOCAL_SKIP_MISSING("bench JPEGs not found");
