@@ -43,6 +43,9 @@ LoaderOptions loader_options(const DataConfig& cfg, bool train) {
       .shuffle(train)
       .drop_last(train)
       .exact_shares(!train)
+      // Validation leaves an unreadable image out of every figure (as focal-eval does); substituting the next
+      // image would count that one twice. Training substitutes, so that batches stay full.
+      .skip_unreadable(!train)
       .pin_memory(cfg.pin_memory)
       .seed(cfg.seed)
       .rank(cfg.rank)

@@ -345,6 +345,22 @@ TEST_CASE("the run folder removed mid-run: a clear error naming it, no crash", "
   CHECK(log.find("no longer exists") != std::string::npos);
 }
 
+TEST_CASE("an unreadable image is substituted in training but left out of validation's figures",
+          "[train][faults]") {
+  Setup s("fault_unreadable_val");
+  // The folder has no validation split, so validation reads the same 20 images plus the damaged one.
+  std::ofstream(s.images / "class0" / "damaged.jpg", std::ios::binary) << "\xFF\xD8\xFF not a JPEG";
+  const pid_t pid = spawn(s.argv(s.dir / "run", {"TRAIN.EPOCHS", "1", "DATA.MAX_UNREADABLE_SHARE", "0.1"}),
+                          s.dir / "run.log");
+  const std::string status = wait_status(pid);
+  const std::string log = read_text(s.dir / "run.log");
+  INFO(log);
+  REQUIRE(status == "exit 0");
+  CHECK(log.find("damaged.jpg") != std::string::npos);
+  CHECK(log.find("(20 images, 1 unreadable)") != std::string::npos);
+  CHECK(log.find("(21 images") == std::string::npos);
+}
+
 TEST_CASE("a checkpoint of another model or with a wrong dtype names the tensors and changes no weight",
           "[train][faults]") {
   Setup s("fault_wrong_ckpt");
