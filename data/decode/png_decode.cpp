@@ -69,15 +69,17 @@ void check_chunks(const uint8_t* data, size_t size) {
   constexpr size_t kChunkOverhead = 12;  // length, type, CRC
   if (size < 8) throw DecodeError("PNG: missing signature");
   for (size_t at = 8;;) {
-    if (size - at < kChunkOverhead) throw DecodeError("PNG: file is truncated (it ends inside a chunk header)");
+    if (size - at < kChunkOverhead)
+      throw DecodeError("PNG: file is truncated (it ends inside a chunk header)");
     const uint32_t length = read_u32(data + at, /*little=*/false);
     std::string type(reinterpret_cast<const char*>(data + at + 4), 4);
     for (char& c : type) {
       if (c < 0x21 || c > 0x7E) c = '?';
     }
     if (length > size - at - kChunkOverhead) {
-      throw DecodeError("PNG: the " + type + " chunk declares " + std::to_string(length) + " bytes, more than the " +
-                        std::to_string(size - at - kChunkOverhead) + " left in the file");
+      throw DecodeError("PNG: the " + type + " chunk declares " + std::to_string(length) +
+                        " bytes, more than the " + std::to_string(size - at - kChunkOverhead) +
+                        " left in the file");
     }
     if (type == "IEND") return;
     at += kChunkOverhead + length;

@@ -165,7 +165,8 @@ TEST_CASE("corrupt and empty files raise DecodeError", "[decode]") {
 TEST_CASE("a decoder that failed on a damaged JPEG decodes the next good one", "[decode]") {
   // TurboJPEG 2.1 keeps failing every header after this one on the same handle unless it is renewed.
   const std::string bad = "\xFF\xD8\xFF not a JPEG";
-  const std::string good = read_file(std::filesystem::path(FOCAL_SOURCE_DIR) / "tests/fuzz/corpus/jpeg/rgb444.jpg");
+  const std::string good =
+      read_file(std::filesystem::path(FOCAL_SOURCE_DIR) / "tests/fuzz/corpus/jpeg/rgb444.jpg");
   const auto* bad_bytes = reinterpret_cast<const uint8_t*>(bad.data());
   const auto* good_bytes = reinterpret_cast<const uint8_t*>(good.data());
   ImageDecoder decoder;

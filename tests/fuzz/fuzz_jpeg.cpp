@@ -61,7 +61,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         focal::fuzz::finding("the reference JPEG decoded at the wrong size after this input");
       }
     } catch (const DecodeError& e) {
-      focal::fuzz::finding(std::string("after this input the decoder no longer decodes a good JPEG: ") + e.what());
+      focal::fuzz::finding(std::string("after this input the decoder no longer decodes a good JPEG: ") +
+                           e.what());
     }
   }
   return 0;
