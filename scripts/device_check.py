@@ -178,26 +178,36 @@ class Check:
             dtypes = ["fp32"]
         for fam, name, d in fixtures:
             for dtype in dtypes:
-                cmd = [verify, "--config", os.path.join(d, name + ".json"), "--checkpoint", os.path.join(d, name + ".pth"),
-                       "--reference", os.path.join(d, name + ".io.pth"), "--device", self.device]
-                if dtype != "fp32":
-                    cmd += ["--dtype", dtype]
-                rc, out, sec = self.run(cmd, 120)
-                summary = next((l for l in reversed(out.splitlines()) if "tensors compared" in l), out.strip()[-300:])
+                rc, out, summary, sec = self.run_verify(verify, os.path.join(d, name + ".json"),
+                                                        os.path.join(d, name + ".pth"),
+                                                        os.path.join(d, name + ".io.pth"), dtype, 120)
                 if rc == 2 and "is not a FocalTransformer constructor argument" in out:
                     # focal-verify reads Focal v1 configurations only; this family's CUDA parity is the
                     # [cuda] case of its test binary (step 2).
                     summary = (f"not read by focal-verify (Focal v1 only): CUDA float32 parity of {fam} is the [cuda] "
                                f"case of test_{fam} in step 2; no bf16 parity for it")
                     rc = None
-                step["rows"].append({"fixture": f"{fam}/{name}", "dtype": dtype, "exit": rc, "summary": summary,
-                                     "seconds": round(sec, 1)})
+                self.parity_row(step, f"{fam}/{name}", dtype, rc, summary, sec)
                 if rc is None:
                     break
-                if rc != 0:
-                    self.fail("parity", f"{fam}/{name} {dtype}: exit {rc}: {summary}")
-                self.log(f"parity {fam}/{name} {dtype}: exit {rc}")
         self.timm_parity(step, verify, dtypes)
+
+    def run_verify(self, verify, config, weights, io, dtype, timeout):
+        """focal-verify of one reference on the device: (exit status, output, its summary line, seconds)."""
+        cmd = [verify, "--config", config, "--checkpoint", weights, "--reference", io, "--device", self.device]
+        if dtype != "fp32":
+            cmd += ["--dtype", dtype]
+        rc, out, sec = self.run(cmd, timeout)
+        summary = next((l for l in reversed(out.splitlines()) if "tensors compared" in l), out.strip()[-300:])
+        return rc, out, summary, sec
+
+    def parity_row(self, step, label, dtype, rc, summary, sec):
+        """Records one parity row; a non-zero exit (None: not applicable) is a failure."""
+        step["rows"].append({"fixture": label, "dtype": dtype, "exit": rc, "summary": summary,
+                             "seconds": round(sec, 1)})
+        if rc is not None and rc != 0:
+            self.fail("parity", f"{label} {dtype}: exit {rc}: {summary}")
+        self.log(f"parity {label} {dtype}: exit {rc}")
 
     def timm_references(self, step):
         """Swin and HaloNet have no carried fixtures: their references come from timm, written here by the
@@ -212,10 +222,7 @@ class Check:
                                   *swin_variants], 600)
         step["timm_references"] = [f"swin ({', '.join(swin_variants)}): exit {rc}, {sec:.0f} s"]
         if rc == 0:
-            yaml = os.path.join(swin_dir, "w12_384.yaml")  # the variant's geometry, as tests/swin writes it
-            with open(yaml, "w") as f:
-                f.write("DATA:\n  IMG_SIZE: 384\nMODEL:\n  TYPE: swin\n  NAME: w12\n  NUM_CLASSES: 10\n  SWIN:\n"
-                        "    EMBED_DIM: 16\n    DEPTHS: [2, 2, 4, 2]\n    NUM_HEADS: [1, 2, 4, 8]\n    WINDOW_SIZE: 12\n")
+            yaml = os.path.join(swin_dir, "w12_384.yaml")  # the variant's configuration, written by the script
             refs.append(("swin/w12_384", yaml, os.path.join(swin_dir, "w12_384.timm.pth"),
                          os.path.join(swin_dir, "w12_384.io.pth")))
             if "tiny" in swin_variants:
@@ -241,16 +248,8 @@ class Check:
             return
         for label, config, weights, io in self.timm_references(step):
             for dtype in dtypes:
-                cmd = [verify, "--config", config, "--checkpoint", weights, "--reference", io, "--device", self.device]
-                if dtype != "fp32":
-                    cmd += ["--dtype", dtype]
-                rc, out, sec = self.run(cmd, 240)
-                summary = next((l for l in reversed(out.splitlines()) if "tensors compared" in l), out.strip()[-300:])
-                step["rows"].append({"fixture": f"{label} (timm)", "dtype": dtype, "exit": rc, "summary": summary,
-                                     "seconds": round(sec, 1)})
-                if rc != 0:
-                    self.fail("parity", f"{label} (timm) {dtype}: exit {rc}: {summary}")
-                self.log(f"parity {label} (timm) {dtype}: exit {rc}")
+                rc, _, summary, sec = self.run_verify(verify, config, weights, io, dtype, 240)
+                self.parity_row(step, f"{label} (timm)", dtype, rc, summary, sec)
 
     # -- 2. [cuda] tests --------------------------------------------------------------------------------------
     def cuda_tests(self):

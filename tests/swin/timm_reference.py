@@ -11,6 +11,7 @@ depths 2-2-4-2) writes
                             logits (eval), target, loss and grad.<timm name> of every parameter (train mode,
                             drop path 0): the layout focal-verify reads
   OUT_DIR/NAME.params.txt   timm's parameter count
+  OUT_DIR/NAME.yaml         its YAML configuration, for a variant no file in configs/ describes (w12_384)
 Weights are timm's random init, perturbed so that no table or norm is trivial.
 """
 import sys
@@ -19,6 +20,12 @@ import timm
 import torch
 import torch.nn.functional as F
 from timm.models.swin_transformer import SwinTransformer
+
+# The YAML configuration of each variant no file in configs/ describes (focal-verify reads it).
+CONFIGS = {
+    'w12_384': ('DATA:\n  IMG_SIZE: 384\nMODEL:\n  TYPE: swin\n  NAME: w12\n  NUM_CLASSES: 10\n  SWIN:\n'
+                '    EMBED_DIM: 16\n    DEPTHS: [2, 2, 4, 2]\n    NUM_HEADS: [1, 2, 4, 8]\n    WINDOW_SIZE: 12\n'),
+}
 
 VARIANTS = {
     'tiny': lambda: timm.create_model('swin_tiny_patch4_window7_224', drop_path_rate=0.0),
@@ -111,6 +118,9 @@ def main(out_dir, names):
         torch.save(ref, f'{out_dir}/{name}.io.pth')
         with open(f'{out_dir}/{name}.params.txt', 'w') as f:
             f.write(f'{sum(p.numel() for p in model.parameters())}\n')
+        if name in CONFIGS:
+            with open(f'{out_dir}/{name}.yaml', 'w') as f:
+                f.write(CONFIGS[name])
 
 
 if __name__ == '__main__':
